@@ -1,0 +1,206 @@
+"""The notebook-facing API: :func:`simulate` and :func:`trajectory`."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import rng
+from .engine import run_batch
+from .errors import ConfigError
+from .methods import get_method
+from .naming import fmt
+from .objectives import Objective, make_objective
+
+ALPHA_UNITS = ("absolute", "inv_L")
+
+
+@dataclass(frozen=True)
+class SimRecord:
+    """One simulation: its coordinates, its outcome and a downsampled loss curve."""
+
+    objective: str
+    kappa: float
+    dim: int
+    method: str
+    alpha: float  # absolute step size
+    alpha_L: float  # alpha * L, i.e. alpha in units of 1/L
+    beta: float
+    seed: int
+    status: str  # 'converged' | 'diverged' | 'max_iter'
+    iterations: int
+    final_gap: float
+    diverged_at: int | None
+    curve: tuple[tuple[int, float], ...]  # (iteration, (f - f*)/(f0 - f*))
+    path: np.ndarray | None = None
+
+
+def start_points(
+    objective: Objective,
+    label: str,
+    seeds: Sequence[int],
+    *,
+    base_seed: int = 0,
+    scale: float = 1.0,
+) -> np.ndarray:
+    """Start points w* + scale * N(0, I), one per seed, from (base_seed, label, kappa, dim, seed).
+
+    They do not depend on the method, alpha or beta, so every method starts from the same points
+    (paired comparisons), nor on call order or batch composition.
+    """
+    keys = np.array(
+        [rng.derive_key("start", base_seed, label, fmt(objective.kappa), objective.dim, s) for s in seeds],
+        dtype=np.uint64,
+    )
+    return objective.minimizer + scale * rng.normal(keys, 0, objective.dim)
+
+
+def noise_keys(objective: Objective, label: str, seeds: Sequence[int], base_seed: int = 0):
+    """Keys of each seed's gradient-noise stream (shared by all methods: common random numbers)."""
+    return np.array(
+        [rng.derive_key("noise", base_seed, label, fmt(objective.kappa), objective.dim, s) for s in seeds],
+        dtype=np.uint64,
+    )
+
+
+def to_absolute(alpha, unit: str, L: float):
+    if unit == "absolute":
+        return np.asarray(alpha, dtype=float)
+    if unit == "inv_L":
+        return np.asarray(alpha, dtype=float) / L
+    raise ConfigError(f"alpha_unit must be one of {list(ALPHA_UNITS)}, got {unit!r}")
+
+
+def _objective(objective, kappa, options):
+    if isinstance(objective, Objective):
+        return objective, objective.name
+    if options.get("dim") is None:
+        options.pop("dim", None)
+    return make_objective(objective, kappa, **options), objective
+
+
+def simulate(
+    objective: str | Objective,
+    method: str,
+    *,
+    kappa: float = 10.0,
+    alpha,
+    beta=0.0,
+    alpha_unit: str = "absolute",
+    seeds: int | Sequence[int] | None = None,
+    starts=None,
+    tol: float = 1e-6,
+    max_iter: int = 10_000,
+    base_seed: int = 0,
+    start_scale: float = 1.0,
+    curve_points: int = 40,
+    keep_path: bool = False,
+    label: str | None = None,
+    **objective_options,
+) -> list[SimRecord]:
+    """Simulate ``method`` on ``objective`` for every (alpha, beta, start) combination at once.
+
+    ``alpha`` and ``beta`` are scalars or sequences (their Cartesian product is run; GD ignores
+    beta). Starts are given explicitly (``starts``, shape (m, d) or (d,)) or drawn from ``seeds``
+    (a count or a list of seed numbers; default one seed). Returns one :class:`SimRecord` per run,
+    ordered by alpha, then beta, then start.
+
+    >>> rec = simulate("quadratic", "gd", kappa=100, alpha=2 / 101, starts=[1, 1])[0]
+    >>> rec.status, rec.iterations
+    ('converged', 346)
+    """
+    m = get_method(method)
+    obj, name = _objective(objective, kappa, dict(objective_options))
+    label = label or name
+    alphas = np.atleast_1d(np.asarray(alpha, dtype=float))
+    betas = np.atleast_1d(np.asarray(beta, dtype=float)) if m.uses_beta else np.array([0.0])
+    if np.any(~np.isfinite(alphas)) or np.any(alphas <= 0):
+        raise ConfigError(f"alpha must be > 0, got {alphas.tolist()}")
+    if np.any(betas < 0) or np.any(betas >= 1):
+        raise ConfigError(f"beta must be in [0, 1), got {betas.tolist()}")
+    if starts is not None:
+        S = np.atleast_2d(np.asarray(starts, dtype=float))
+        if S.shape[1] != obj.dim:
+            raise ConfigError(f"start has dimension {S.shape[1]}, objective has dim {obj.dim}")
+        seed_ids = list(range(len(S)))
+    else:
+        seed_ids = list(range(seeds)) if isinstance(seeds, int) else list(seeds or [0])
+        S = start_points(obj, label, seed_ids, base_seed=base_seed, scale=start_scale)
+    keys = noise_keys(obj, label, seed_ids, base_seed)
+    abs_alphas = to_absolute(alphas, alpha_unit, obj.L)
+
+    combos = list(itertools.product(range(len(alphas)), range(len(betas)), range(len(S))))
+    ia, ib, js = (np.array(c, dtype=int) for c in zip(*combos, strict=True))
+    res = run_batch(
+        obj,
+        m,
+        abs_alphas[ia],
+        betas[ib],
+        S[js],
+        tol=tol,
+        max_iter=max_iter,
+        keys=keys[js],
+        curve_points=curve_points,
+        keep_path=keep_path,
+    )
+    out = []
+    for r in range(len(combos)):
+        a = float(abs_alphas[ia[r]])
+        out.append(
+            SimRecord(
+                objective=label,
+                kappa=obj.kappa,
+                dim=obj.dim,
+                method=method,
+                alpha=a,
+                alpha_L=a * obj.L,
+                beta=float(betas[ib[r]]),
+                seed=int(seed_ids[js[r]]),
+                status=str(res.status[r]),
+                iterations=int(res.iterations[r]),
+                final_gap=float(res.final_gap[r]),
+                diverged_at=int(res.iterations[r]) if res.status[r] == "diverged" else None,
+                curve=tuple(zip(res.curve_iters.tolist(), res.curve[r].tolist(), strict=True)),
+                path=None if res.path is None else res.path[r],
+            )
+        )
+    return out
+
+
+def trajectory(
+    objective: str | Objective,
+    method: str,
+    *,
+    kappa: float = 10.0,
+    alpha: float,
+    beta: float = 0.0,
+    start,
+    steps: int,
+    alpha_unit: str = "absolute",
+    **objective_options,
+) -> np.ndarray:
+    """The iterates w_0 ... w_steps of one run, shape (steps + 1, d), with no stopping rule.
+
+    Gradients are exact (no mini-batch noise). Once an iterate is non-finite the rest are NaN.
+    """
+    m = get_method(method)
+    obj, _ = _objective(objective, kappa, dict(objective_options))
+    w = np.asarray(start, dtype=float).reshape(1, -1)
+    if w.shape[1] != obj.dim:
+        raise ConfigError(f"start has dimension {w.shape[1]}, objective has dim {obj.dim}")
+    a = float(to_absolute(alpha, alpha_unit, obj.L))
+    b = float(beta) if m.uses_beta else 0.0
+    out = np.full((steps + 1, obj.dim), np.nan)
+    out[0] = w[0]
+    state = m.init(w)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(1, steps + 1):
+            delta, state = m.update(obj.grad(w), state, a, b)
+            w = w + delta
+            if not np.all(np.isfinite(w)):
+                break
+            out[k] = w[0]
+    return out

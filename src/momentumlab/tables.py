@@ -1,0 +1,66 @@
+"""Tidy CSV tables without pandas: lists of dicts in, lists of dicts out.
+
+Floats are written with ``repr`` (round-trip exact), so tables are byte-identical whenever the
+numbers are, and reading a table back gives the very same floats.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if hasattr(v, "item"):  # numpy scalar
+        return _cell(v.item())
+    return str(v)
+
+
+def write_csv(path: str | os.PathLike, rows: Iterable[dict], columns: Sequence[str]) -> None:
+    """Write rows atomically (temporary file, then rename): never a half-written table."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([_cell(r.get(c)) for c in columns])
+    os.replace(tmp, path)
+
+
+def parse(v: str):
+    """Inverse of the writer for one cell: '' -> None, numbers -> int/float, else the text."""
+    if v == "":
+        return None
+    try:
+        return int(v)
+    except ValueError:
+        pass
+    try:
+        return float(v)
+    except ValueError:
+        return {"true": True, "false": False}.get(v, v)
+
+
+def read_csv(path: str | os.PathLike) -> list[dict]:
+    with open(path, newline="") as fh:
+        return [{k: parse(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def read_header(path: str | os.PathLike) -> list[str]:
+    with open(path, newline="") as fh:
+        return next(csv.reader(fh))

@@ -1,0 +1,198 @@
+"""Closed-form theory of GD and momentum on a quadratic with curvature in [mu, L].
+
+On an eigen-direction with curvature lam every method here is a linear recurrence. With
+a = alpha lam (and a = alpha (1 - beta) lam for the lecture's EMA form), the error obeys
+
+    GD:          e_{k+1} = (1 - a) e_k
+    heavy ball:  z^2 - (1 + beta - a) z + beta = 0
+    Nesterov:    z^2 - (1 + beta)(1 - a) z + beta (1 - a) = 0
+
+and the method converges on the direction iff every root has modulus < 1. The region in
+(alpha, beta) is therefore 0 < alpha L < 2 for GD, 0 <= beta < 1 and 0 < alpha L < 2 (1 + beta)
+for heavy ball, 0 < alpha L < 2 (1 + beta) / (1 + 2 beta) for Nesterov (all eigenvalues in
+[mu, L] give intervals in a, so the endpoints decide).
+
+Optimal parameters and rates (linear convergence factor per iteration for ||w - w*||):
+- GD: alpha = 2 / (L + mu), rate (kappa - 1) / (kappa + 1).
+- Heavy ball (Polyak 1964; Goh, "Why Momentum Really Works", Distill 2017):
+  alpha = 4 / (sqrt L + sqrt mu)^2, beta = ((sqrt kappa - 1) / (sqrt kappa + 1))^2,
+  rate (sqrt kappa - 1) / (sqrt kappa + 1).
+- EMA momentum: the same beta, alpha = alpha_hb / (1 - beta) (at kappa = 1e4: 100 / L).
+- Nesterov (Lessard, Recht & Packard, SIAM J. Optim. 2016): alpha = 4 / (3 L + mu),
+  beta = (sqrt(3 kappa + 1) - 2) / (sqrt(3 kappa + 1) + 2), rate 1 - 2 / sqrt(3 kappa + 1).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ConfigError
+
+THEORY_METHODS = ("gd", "momentum", "heavy_ball", "nesterov")
+
+
+@dataclass(frozen=True)
+class Tuning:
+    method: str
+    alpha: float
+    beta: float
+    rate: float
+
+    def iterations(self, tol: float = 1e-6) -> float:
+        return predicted_iterations(self.rate, tol)
+
+
+def _check(mu, L):
+    if not (0 < mu <= L):
+        raise ConfigError(f"need 0 < mu <= L, got mu={mu!r}, L={L!r}")
+
+
+def gd_optimal(mu: float, L: float) -> Tuning:
+    _check(mu, L)
+    k = L / mu
+    return Tuning("gd", 2.0 / (L + mu), 0.0, (k - 1) / (k + 1))
+
+
+def heavy_ball_optimal(mu: float, L: float) -> Tuning:
+    _check(mu, L)
+    sk = math.sqrt(L / mu)
+    beta = ((sk - 1) / (sk + 1)) ** 2
+    return Tuning("heavy_ball", 4.0 / (math.sqrt(L) + math.sqrt(mu)) ** 2, beta, (sk - 1) / (sk + 1))
+
+
+def momentum_optimal(mu: float, L: float) -> Tuning:
+    hb = heavy_ball_optimal(mu, L)
+    return Tuning("momentum", hb.alpha / (1.0 - hb.beta) if hb.beta < 1 else math.inf, hb.beta, hb.rate)
+
+
+def nesterov_optimal(mu: float, L: float) -> Tuning:
+    _check(mu, L)
+    s = math.sqrt(3 * L / mu + 1)
+    return Tuning("nesterov", 4.0 / (3 * L + mu), (s - 2) / (s + 2), 1 - 2 / s)
+
+
+OPTIMAL = {
+    "gd": gd_optimal,
+    "momentum": momentum_optimal,
+    "heavy_ball": heavy_ball_optimal,
+    "nesterov": nesterov_optimal,
+}
+
+
+def optimal(method: str, mu: float, L: float) -> Tuning:
+    try:
+        return OPTIMAL[method](mu, L)
+    except KeyError:
+        raise ConfigError(f"no theory for method {method!r}; allowed: {list(OPTIMAL)}") from None
+
+
+def _effective(method, alpha, beta, lam):
+    a = np.asarray(alpha, dtype=float) * np.asarray(lam, dtype=float)
+    return a * (1.0 - np.asarray(beta, dtype=float)) if method == "momentum" else a
+
+
+def char_poly(method: str, alpha, beta, lam):
+    """Coefficients (c1, c0) of z^2 + c1 z + c0 (GD: the root is -c1 with c0 = 0)."""
+    a = _effective(method, alpha, beta, lam)
+    beta = np.asarray(beta, dtype=float)
+    if method == "gd":
+        return -(1.0 - a), np.zeros_like(a)
+    if method in ("heavy_ball", "momentum"):
+        return -(1.0 + beta - a), beta + 0 * a
+    if method == "nesterov":
+        return -(1.0 + beta) * (1.0 - a), beta * (1.0 - a)
+    raise ConfigError(f"no theory for method {method!r}; allowed: {list(OPTIMAL)}")
+
+
+def roots(method: str, alpha, beta, lam):
+    c1, c0 = np.broadcast_arrays(*char_poly(method, alpha, beta, lam))
+    disc = np.sqrt((c1 * c1 - 4 * c0).astype(complex))
+    return (-c1 + disc) / 2, (-c1 - disc) / 2
+
+
+def spectral_radius(method: str, alpha, beta, lams) -> np.ndarray:
+    """Worst root modulus over the eigenvalues ``lams`` (the asymptotic rate)."""
+    lams = np.asarray(lams, dtype=float)
+    alpha, beta = np.broadcast_arrays(np.asarray(alpha, float), np.asarray(beta, float))
+    r = np.zeros(alpha.shape)
+    for lam in lams.ravel():
+        r1, r2 = roots(method, alpha, beta, lam)
+        r = np.maximum(r, np.maximum(np.abs(r1), np.abs(r2)))
+    return r
+
+
+def max_stable_alpha(method: str, beta, L: float):
+    """The largest alpha (absolute) for which the method converges on all of [mu, L]."""
+    beta = np.asarray(beta, dtype=float)
+    if method == "gd":
+        return 2.0 / L + 0 * beta
+    if method == "heavy_ball":
+        return 2.0 * (1 + beta) / L
+    if method == "momentum":
+        return 2.0 * (1 + beta) / ((1 - beta) * L)
+    if method == "nesterov":
+        return 2.0 * (1 + beta) / ((1 + 2 * beta) * L)
+    raise ConfigError(f"no theory for method {method!r}; allowed: {list(OPTIMAL)}")
+
+
+def is_stable(method: str, alpha, beta, mu: float, L: float):
+    """True where the method converges for every curvature in [mu, L] (0 <= beta < 1)."""
+    alpha, beta = np.broadcast_arrays(np.asarray(alpha, float), np.asarray(beta, float))
+    ok = (alpha > 0) & (beta >= 0) & (beta < 1)
+    return ok & (alpha < max_stable_alpha(method, beta, L))
+
+
+def predicted_iterations(rate: float, tol: float = 1e-6) -> float:
+    """Iterations for the gap (quadratic in the error) to shrink by tol at a linear rate."""
+    if rate <= 0:
+        return 1.0
+    if rate >= 1:
+        return math.inf
+    return math.log(tol) / (2.0 * math.log(rate))
+
+
+def kappa_slope(method: str) -> float:
+    """d log(iterations) / d log(kappa) as kappa grows, at optimal tuning: 1 for GD, else 1/2."""
+    return 1.0 if method == "gd" else 0.5
+
+
+def error_paths(method, alpha, beta, eigs, start, steps):
+    """Closed-form error per eigen-direction, shape (steps + 1, d), for an axis-aligned quadratic.
+
+    Solves each direction's linear recurrence through the roots of its characteristic
+    polynomial (repeated roots handled exactly), from e_0 = start and the first step e_1.
+    """
+    eigs = np.asarray(eigs, dtype=float)
+    s = np.asarray(start, dtype=float)
+    k = np.arange(steps + 1)[:, None].astype(float)
+    a = _effective(method, alpha, beta, eigs)
+    if method == "gd":
+        return (1 - a) ** k * s
+    e1 = (1 - a * (1 + beta)) * s if method == "nesterov" else (1 - a) * s
+    r1, r2 = roots(method, alpha, beta, eigs)
+    out = np.empty((steps + 1, eigs.size))
+    for j in range(eigs.size):
+        p, q = complex(r1[j]), complex(r2[j])
+        if abs(p - q) <= 1e-8 * max(abs(p), 1e-300):
+            r = (p + q) / 2
+            # e_k = (c0 + c1 k) r^k
+            c0 = s[j]
+            c1 = e1[j] / r - c0 if r != 0 else 0.0
+            out[:, j] = ((c0 + c1 * k[:, 0]) * r ** k[:, 0]).real
+        else:
+            # e_k = A p^k + B q^k, A + B = e0, A p + B q = e1
+            A = (e1[j] - s[j] * q) / (p - q)
+            B = s[j] - A
+            out[:, j] = (A * p ** k[:, 0] + B * q ** k[:, 0]).real
+    return out
+
+
+def exact_iterations(method, alpha, beta, eigs, start, tol=1e-6, max_iter=100_000):
+    """First k with gap_k <= tol gap_0 on f = 1/2 sum eigs_i w_i^2, from the closed form."""
+    E = error_paths(method, alpha, beta, eigs, start, max_iter)
+    gaps = 0.5 * (E**2 * np.asarray(eigs, float)).sum(axis=1)
+    hit = np.nonzero(gaps <= tol * gaps[0])[0]
+    return int(hit[0]) if hit.size else None
