@@ -52,7 +52,10 @@ def start_points(
     (paired comparisons), nor on call order or batch composition.
     """
     keys = np.array(
-        [rng.derive_key("start", base_seed, label, fmt(objective.kappa), objective.dim, s) for s in seeds],
+        [
+            rng.derive_key("start", base_seed, label, fmt(objective.kappa), objective.dim, s)
+            for s in seeds
+        ],
         dtype=np.uint64,
     )
     return objective.minimizer + scale * rng.normal(keys, 0, objective.dim)
@@ -61,7 +64,10 @@ def start_points(
 def noise_keys(objective: Objective, label: str, seeds: Sequence[int], base_seed: int = 0):
     """Keys of each seed's gradient-noise stream (shared by all methods: common random numbers)."""
     return np.array(
-        [rng.derive_key("noise", base_seed, label, fmt(objective.kappa), objective.dim, s) for s in seeds],
+        [
+            rng.derive_key("noise", base_seed, label, fmt(objective.kappa), objective.dim, s)
+            for s in seeds
+        ],
         dtype=np.uint64,
     )
 

@@ -68,6 +68,9 @@ def run_batch(
     """
     starts = np.atleast_2d(np.asarray(starts, dtype=float))
     n, d = starts.shape
+    objective, Q = objective.canonical()  # e.g. a rotated quadratic in its eigenbasis
+    if Q is not None:
+        starts = starts @ Q
     alpha = np.broadcast_to(np.asarray(alpha, dtype=float), (n,)).copy()
     beta = np.broadcast_to(np.asarray(beta, dtype=float), (n,)).copy()
     if keys is None:
@@ -85,12 +88,14 @@ def run_batch(
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         W = starts.copy()
-        gap0 = objective.value(W) - objective.fstar
+        f, G = objective.value_and_grad(W)
+        gap0 = f - objective.fstar
         state = method.init(W)
         rows = np.arange(n)  # original index of each active row
         a, b, kk = alpha[:, None], beta[:, None], keys
         g0 = gap0.copy()
         thresh = tol * g0
+        limit = DIVERGENCE_FACTOR * g0
         curve[:, 0] = 1.0
         if keep_path:
             path[:, 0] = W
@@ -107,21 +112,24 @@ def run_batch(
                 final_gap[idx] = np.where(np.isfinite(gap[done]), gap[done], np.inf)
                 rel = np.where(np.isfinite(gap[done]), gap[done] / g0[done], np.inf)
                 curve[idx, next_c:] = rel[:, None]
-                rows, W, a, b, kk = rows[keep], W[keep], a[keep], b[keep], kk[keep]
-                g0, thresh, gap = g0[keep], thresh[keep], gap[keep]
+                rows, W, G, a, b, kk = rows[keep], W[keep], G[keep], a[keep], b[keep], kk[keep]
+                g0, thresh, limit, gap = g0[keep], thresh[keep], limit[keep], gap[keep]
                 state = tuple(s[keep] for s in state)
                 if rows.size == 0:
                     break
-            g = objective.stoch_grad(W, kk, k - 1) if stochastic else objective.grad(W)
+            # G is the exact gradient at W, computed with f(W) at the end of the last step
+            g = objective.stoch_grad(W, kk, k - 1) if stochastic else G
             delta, state = method.update(g, state, a, b)
-            W = W + delta
-            gap = objective.value(W) - objective.fstar
+            W += delta  # W is the engine's own array
+            f, G = objective.value_and_grad(W)
+            gap = f - objective.fstar
             if keep_path:
                 path[rows, k] = W
             if next_c < P and cits[next_c] == k:
                 curve[rows, next_c] = np.where(np.isfinite(gap), gap / g0, np.inf)
                 next_c += 1
-            done = ~np.isfinite(gap) | (gap <= thresh) | (gap > DIVERGENCE_FACTOR * g0)
+            # converged, or diverged (NaN and inf fail "gap <= limit" too)
+            done = (gap <= thresh) | ~(gap <= limit)
         if rows.size:  # still active after max_iter, or stopped exactly at max_iter
             fin = np.isfinite(gap)
             conv = fin & (gap <= thresh)
@@ -132,6 +140,8 @@ def run_batch(
             rel = np.where(fin, gap / g0, np.inf)
             curve[rows, next_c:] = rel[:, None]
 
+    if Q is not None and path is not None:
+        path = path @ Q.T
     names = np.array([_CODES[c] for c in range(3)], dtype=object)[status]
     return BatchResult(
         status=names,

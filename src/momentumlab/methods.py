@@ -29,9 +29,9 @@ class Method(NamedTuple):
 def trace(*, ema: bool, nesterov: bool):
     """A momentum trace of gradients, as in ``optax.trace`` and ``torch.optim.SGD``.
 
-        v <- beta v + c g,     c = (1 - beta) if ema else 1,     v_0 = 0
-        d  = g + beta v  if nesterov else  v
-        w <- w - alpha d
+    v <- beta v + c g,     c = (1 - beta) if ema else 1,     v_0 = 0
+    d  = g + beta v  if nesterov else  v
+    w <- w - alpha d
     """
 
     def init(w):
@@ -39,7 +39,8 @@ def trace(*, ema: bool, nesterov: bool):
 
     def update(g, state, alpha, beta):
         (v,) = state
-        v = beta * v + ((1.0 - beta) * g if ema else g)
+        v = beta * v
+        v += (1.0 - beta) * g if ema else g
         d = g + beta * v if nesterov else v
         return -alpha * d, (v,)
 

@@ -10,7 +10,7 @@ Look objectives up by name with :func:`make_objective`; the registry is :data:`O
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -41,9 +41,21 @@ class Objective:
     def grad(self, W: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def value_and_grad(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Both at once; objectives override it to share work (the engine's hot path)."""
+        return self.value(W), self.grad(W)
+
     def stoch_grad(self, W: np.ndarray, keys: np.ndarray, k: int) -> np.ndarray:
         """The gradient a run sees at iteration ``k`` (mini-batch or noisy); exact by default."""
         return self.grad(W)
+
+    def canonical(self) -> tuple[Objective, np.ndarray | None]:
+        """An equivalent objective in rotated coordinates u = w Q, and Q (None: no rotation).
+
+        Every method here is linear in the gradient, hence rotation-equivariant: simulating in
+        the canonical coordinates gives the same iterates (rotated) and the same values.
+        """
+        return self, None
 
 
 @dataclass(frozen=True)
@@ -57,18 +69,26 @@ class Quadratic(Objective):
 
     eigs: np.ndarray = field(default=None, repr=False)
     Q: np.ndarray | None = field(default=None, repr=False)
+    A: np.ndarray | None = field(default=None, repr=False)  # Q diag(eigs) Q^T when rotated
     noise: float = 0.0
 
     def _Aw(self, W):
-        if self.Q is None:
-            return W * self.eigs
-        return ((W @ self.Q) * self.eigs) @ self.Q.T
+        return W * self.eigs if self.A is None else W @ self.A
 
     def value(self, W):
         return 0.5 * np.einsum("ij,ij->i", W, self._Aw(W))
 
     def grad(self, W):
         return self._Aw(W)
+
+    def value_and_grad(self, W):
+        G = self._Aw(W)
+        return 0.5 * np.einsum("ij,ij->i", W, G), G
+
+    def canonical(self):
+        if self.A is None:
+            return self, None
+        return replace(self, Q=None, A=None), self.Q
 
     def stoch_grad(self, W, keys, k):
         g = self._Aw(W)
@@ -95,11 +115,14 @@ class Rosenbrock(Objective):
         return (1.0 - x) ** 2 + self.b * (y - x * x) ** 2
 
     def grad(self, W):
+        return self.value_and_grad(W)[1]
+
+    def value_and_grad(self, W):
         U = W @ self.P.T
         x, y = U[:, 0], U[:, 1]
         r = y - x * x
         gu = np.stack([-2.0 * (1.0 - x) - 4.0 * self.b * x * r, 2.0 * self.b * r], axis=1)
-        return gu @ self.P
+        return (1.0 - x) ** 2 + self.b * r * r, gu @ self.P
 
 
 @dataclass(frozen=True)
@@ -123,9 +146,13 @@ class Logistic(Objective):
         return np.logaddexp(0.0, -M).mean(axis=1) + 0.5 * self.lam * np.einsum("ij,ij->i", W, W)
 
     def grad(self, W):
+        return self.value_and_grad(W)[1]
+
+    def value_and_grad(self, W):
         M = (W @ self.X.T) * self.y
+        f = np.logaddexp(0.0, -M).mean(axis=1) + 0.5 * self.lam * np.einsum("ij,ij->i", W, W)
         S = -self.y * _sigmoid(-M)
-        return S @ self.X / self.X.shape[0] + self.lam * W
+        return f, S @ self.X / self.X.shape[0] + self.lam * W
 
     def stoch_grad(self, W, keys, k):
         if self.batch_size <= 0:
@@ -178,6 +205,7 @@ def quadratic(
         gen = np.random.default_rng(rng.derive_key("quadratic-rotation", dim, seed))
         Q, R = np.linalg.qr(gen.standard_normal((dim, dim)))
         Q = Q * np.sign(np.diag(R))
+    A = None if Q is None else (Q * eigs) @ Q.T
     return Quadratic(
         name="quadratic",
         dim=dim,
@@ -189,6 +217,7 @@ def quadratic(
         stochastic=noise > 0,
         eigs=eigs,
         Q=Q,
+        A=None if A is None else (A + A.T) / 2,
         noise=float(noise),
     )
 
@@ -310,9 +339,7 @@ def make_objective(name: str, kappa: float, **options) -> Objective:
     try:
         factory = OBJECTIVES[name]
     except KeyError:
-        raise ConfigError(
-            f"unknown objective {name!r}; allowed: {sorted(OBJECTIVES)}"
-        ) from None
+        raise ConfigError(f"unknown objective {name!r}; allowed: {sorted(OBJECTIVES)}") from None
     try:
         return factory(kappa, **options)
     except TypeError as exc:

@@ -32,7 +32,7 @@ def _mix(z: np.ndarray) -> np.ndarray:
 
 
 def uniform(keys: np.ndarray, counter: int, m: int) -> np.ndarray:
-    """``(len(keys), m)`` uniforms in (0, 1): draws ``counter*m ... counter*m + m-1`` of each key."""
+    """``(len(keys), m)`` uniforms in (0, 1): draws counter*m to counter*m + m - 1 of each key."""
     keys = np.asarray(keys, dtype=np.uint64)
     idx = np.arange(m, dtype=np.uint64) + np.uint64(counter) * np.uint64(m) + np.uint64(1)
     with np.errstate(over="ignore"):

@@ -60,12 +60,16 @@ def heavy_ball_optimal(mu: float, L: float) -> Tuning:
     _check(mu, L)
     sk = math.sqrt(L / mu)
     beta = ((sk - 1) / (sk + 1)) ** 2
-    return Tuning("heavy_ball", 4.0 / (math.sqrt(L) + math.sqrt(mu)) ** 2, beta, (sk - 1) / (sk + 1))
+    return Tuning(
+        "heavy_ball", 4.0 / (math.sqrt(L) + math.sqrt(mu)) ** 2, beta, (sk - 1) / (sk + 1)
+    )
 
 
 def momentum_optimal(mu: float, L: float) -> Tuning:
     hb = heavy_ball_optimal(mu, L)
-    return Tuning("momentum", hb.alpha / (1.0 - hb.beta) if hb.beta < 1 else math.inf, hb.beta, hb.rate)
+    return Tuning(
+        "momentum", hb.alpha / (1.0 - hb.beta) if hb.beta < 1 else math.inf, hb.beta, hb.rate
+    )
 
 
 def nesterov_optimal(mu: float, L: float) -> Tuning:

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""The two commands of the quick start, needing only Python >= 3.11 and pip.
+
+    python3 tasks.py study [snakemake args...]   # set up .venv, run the study (default config)
+    python3 tasks.py test  [pytest args...]      # set up .venv, lint, run the tests
+
+The virtualenv is (re)installed when missing or when pyproject.toml changed since.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".momentumlab-installed"
+
+
+def run(*cmd: str | os.PathLike) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    subprocess.run([str(c) for c in cmd], cwd=ROOT, check=True)
+
+
+def setup() -> None:
+    pyproject = ROOT / "pyproject.toml"
+    if STAMP.exists() and STAMP.read_text() == pyproject.read_text():
+        return
+    if not (BIN / "python").exists():
+        run(sys.executable, "-m", "venv", VENV)
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[test]")
+    STAMP.write_text(pyproject.read_text())
+
+
+def ensure_chromium() -> None:
+    """The browser test needs Debian's chromium; install it when we can (root with apt-get)."""
+    if shutil.which("chromium"):
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
+            check=True,
+            env=env,
+        )
+    else:
+        print("note: chromium is not installed; install Debian's 'chromium' for the browser test")
+
+
+def study(args: list[str]) -> None:
+    setup()
+    cores = os.environ.get("CORES", str(os.cpu_count() or 1))
+    run(BIN / "snakemake", "--cores", cores, *args)
+    print(f"\nReport: {ROOT / 'results' / 'report' / 'index.html'}")
+
+
+def test(args: list[str]) -> None:
+    setup()
+    ensure_chromium()
+    run(BIN / "ruff", "check", ".")
+    run(BIN / "ruff", "format", "--check", ".")
+    run(BIN / "snakemake", "--lint", "--cores", "1")
+    run(BIN / "python", "-m", "pytest", *args)
+
+
+def main() -> None:
+    commands = {"study": study, "test": test, "setup": lambda _args: setup()}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(f"usage: python3 tasks.py {{{'|'.join(commands)}}} [args...]")
+    try:
+        commands[sys.argv[1]](sys.argv[2:])
+    except subprocess.CalledProcessError as exc:
+        sys.exit(exc.returncode)
+
+
+if __name__ == "__main__":
+    main()
