@@ -46,10 +46,12 @@ def start_points(
     base_seed: int = 0,
     scale: float = 1.0,
 ) -> np.ndarray:
-    """Start points w* + scale * N(0, I), one per seed, from (base_seed, label, kappa, dim, seed).
+    """Start points w* + scale * z M with z ~ N(0, I), one per seed (M: ``start_metric``).
 
-    They do not depend on the method, alpha or beta, so every method starts from the same points
-    (paired comparisons), nor on call order or batch composition.
+    z derives from (base_seed, label, kappa, dim, seed) alone: not from the method, alpha or
+    beta, so every method starts from the same points (paired comparisons), nor from call
+    order or batch composition. Every Hessian eigen-direction at the minimiser holds the same
+    expected share of the initial gap, and the spread along the flattest one is ``scale``.
     """
     keys = np.array(
         [
@@ -58,7 +60,8 @@ def start_points(
         ],
         dtype=np.uint64,
     )
-    return objective.minimizer + scale * rng.normal(keys, 0, objective.dim)
+    z = rng.normal(keys, 0, objective.dim)
+    return objective.minimizer + scale * (z @ objective.start_metric())
 
 
 def noise_keys(objective: Objective, label: str, seeds: Sequence[int], base_seed: int = 0):

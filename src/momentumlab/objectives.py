@@ -34,6 +34,18 @@ class Objective:
     minimizer: np.ndarray = field(repr=False)
     fstar: float
     stochastic: bool = False
+    hessian: np.ndarray | None = field(default=None, repr=False)  # at the minimiser
+
+    def start_metric(self) -> np.ndarray:
+        """M = sqrt(mu) H^(-1/2) (H: the Hessian at the minimiser); random starts are w* + s z M.
+
+        Each eigen-direction of H then holds the same expected share of the initial gap, and the
+        spread along the flattest direction is s: the lecture's start, far along the valley and
+        close across it. (From isotropic starts the steep directions would hold all but 1/kappa
+        of the gap, and a tolerance relative to it would barely test the flat direction.)
+        """
+        ev, V = np.linalg.eigh(self.hessian)
+        return (V * np.sqrt(self.mu / ev)) @ V.T
 
     def value(self, W: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -218,6 +230,7 @@ def quadratic(
         eigs=eigs,
         Q=Q,
         A=None if A is None else (A + A.T) / 2,
+        hessian=np.diag(eigs) if A is None else (A + A.T) / 2,
         noise=float(noise),
     )
 
@@ -240,6 +253,7 @@ def rosenbrock(kappa: float, dim: int = 2, b: float = 100.0) -> Rosenbrock:
         fstar=0.0,
         P=P,
         b=float(b),
+        hessian=(V * lam) @ V.T,
     )
 
 
@@ -313,6 +327,7 @@ def logistic(
     if batch_size < 0:
         raise ConfigError(f"logistic: batch_size must be >= 0, got {batch_size!r}")
     X, y, lam, w, mu, L = _logistic_data(float(kappa), int(dim), int(n_samples), int(data_seed))
+    H = _newton_logistic(X, y, lam)[1]
     obj = Logistic(
         name="logistic",
         dim=dim,
@@ -326,6 +341,7 @@ def logistic(
         y=y,
         lam=float(lam),
         batch_size=int(batch_size),
+        hessian=H,
     )
     fstar = float(obj.value(w[None, :])[0])
     return Logistic(**{**obj.__dict__, "fstar": fstar})

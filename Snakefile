@@ -1,0 +1,24 @@
+# momentumlab: when, and by how much, does gradient descent with momentum beat plain GD?
+# This file only wires rules together; the rules live in workflow/rules/, the library in src/.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+# config/config.yaml is the default study; a --configfile (e.g. a preset) replaces it rather
+# than being merged into it, so a preset is exactly what it says.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/simulate.smk"
+
+
+rule all:
+    input:
+        "results/tables/simulations.csv",
+        "results/tables/curves.csv",
+    default_target: True

@@ -1,0 +1,319 @@
+"""From a validated study config to jobs, and the work of one job: the pipeline's library side.
+
+The Snakefile calls :func:`plan` once at load time; each simulation job calls :func:`run_job`
+with its :class:`JobSpec` (passed as ``params``), and :func:`gather` joins the job tables.
+Nothing here imports snakemake.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import re
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from . import NUMERICS_VERSION
+from .api import noise_keys, start_points, to_absolute
+from .engine import run_batch
+from .errors import ConfigError
+from .methods import METHODS, get_method
+from .naming import fmt, job_path, point_shard
+from .objectives import make_objective
+from .tables import read_csv, write_csv
+
+SIM_COLUMNS = [
+    "objective", "objective_type", "kappa", "dim", "mu", "L", "method", "alpha", "alpha_L",
+    "beta", "seed", "status", "iterations", "final_gap", "diverged_at", "tol", "max_iter",
+]  # fmt: skip
+CURVE_COLUMNS = [
+    "objective", "kappa", "method", "alpha", "alpha_L", "beta", "iteration", "runs",
+    "gap_q25", "gap_median", "gap_q75",
+]  # fmt: skip
+
+# options of each objective type that reach the objective's constructor
+OBJECTIVE_OPTIONS = {
+    "quadratic": ("dim", "spectrum", "rotate", "noise"),
+    "rosenbrock": ("dim",),
+    "logistic": ("dim", "n_samples", "batch_size", "data_seed"),
+}
+# per-objective overrides of study-wide settings
+OVERRIDES = ("kappas", "tol", "max_iter", "start_scale")
+
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def coerce_numbers(value, *, skip=("title",)):
+    """YAML 1.1 reads ``1e-3`` as a string; turn number-like strings into floats (not titles)."""
+    if isinstance(value, dict):
+        return {k: v if k in skip else coerce_numbers(v, skip=skip) for k, v in value.items()}
+    if isinstance(value, list):
+        return [coerce_numbers(v, skip=skip) for v in value]
+    if isinstance(value, str) and _NUMBER.match(value.strip()):
+        return float(value)
+    return value
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """Everything one simulation job needs; its text is the job's Snakemake ``params``."""
+
+    objective: str
+    objective_type: str
+    options: dict
+    kappa: float
+    method: str
+    points: list  # [[alpha (in alpha_unit), beta], ...]
+    alpha_unit: str
+    seeds: int
+    base_seed: int
+    tol: float
+    max_iter: int
+    start: object  # "random" or a list of coordinates
+    start_scale: float
+    curve_points: int
+    numerics: str = NUMERICS_VERSION
+    shard: str = "all"
+
+    @property
+    def path(self) -> str:
+        return job_path(self.objective, self.kappa, self.method, self.shard)
+
+    @property
+    def n_simulations(self) -> int:
+        return len(self.points) * (1 if isinstance(self.start, list) else self.seeds)
+
+    def as_params(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Plan:
+    jobs: list[JobSpec]
+    by_path: dict[str, JobSpec] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.by_path = {j.path: j for j in self.jobs}
+
+    @property
+    def n_simulations(self) -> int:
+        return sum(j.n_simulations for j in self.jobs)
+
+
+def method_alphas(config: dict, method: str) -> list[float]:
+    alphas = config["alphas"]
+    if isinstance(alphas, list):
+        return alphas
+    if method in alphas:
+        return alphas[method]
+    if "default" in alphas:
+        return alphas["default"]
+    raise ConfigError(
+        f"alphas: no list for method {method!r}; give alphas.{method} or alphas.default "
+        f"(or one list for all methods)"
+    )
+
+
+def _check(config: dict) -> None:
+    """Checks a JSON schema cannot express; each message names the key and what is allowed."""
+    for m in config["methods"]:
+        get_method(m)
+        values = method_alphas(config, m)
+        canon = [fmt(a) for a in values]
+        if len(set(canon)) != len(canon):
+            raise ConfigError(f"alphas.{m}: duplicated values {values}; each alpha once")
+    if isinstance(config["alphas"], dict):
+        unknown = set(config["alphas"]) - set(METHODS) - {"default"}
+        if unknown:
+            raise ConfigError(
+                f"alphas: unknown method key(s) {sorted(unknown)}; allowed: "
+                f"{sorted(METHODS)} or 'default'"
+            )
+    for key in ("kappas", "betas"):
+        canon = [fmt(v) for v in config[key]]
+        if len(set(canon)) != len(canon):
+            raise ConfigError(f"{key}: duplicated values {config[key]}; each value once")
+    for label, spec in config["objectives"].items():
+        for key in ("kappas",):
+            if key in spec and len({fmt(v) for v in spec[key]}) != len(spec[key]):
+                raise ConfigError(f"objectives.{label}.{key}: duplicated values {spec[key]}")
+        obj = make_objective(spec["type"], 10.0, **_options(spec))
+        start = config["start"]
+        if isinstance(start, list) and len(start) != obj.dim:
+            raise ConfigError(
+                f"start: a fixed start has {len(start)} coordinates but objective {label!r} "
+                f"has dim {obj.dim}; allowed: 'random' or a list of {obj.dim} numbers"
+            )
+
+
+def _options(spec: dict) -> dict:
+    allowed = OBJECTIVE_OPTIONS[spec["type"]]
+    return {k: spec[k] for k in allowed if k in spec}
+
+
+def shards(points: list, points_per_job) -> list[tuple[str, list]]:
+    """Split a method's (alpha, beta) points into jobs; names are stable and canonical."""
+    if points_per_job in (None, "all") or points_per_job >= len(points):
+        return [("all", points)]
+    if points_per_job == 1:
+        return [(point_shard(a, b), [[a, b]]) for a, b in points]
+    n = math.ceil(len(points) / points_per_job)
+    return [
+        (f"part{i:03d}of{n:03d}", points[i * points_per_job : (i + 1) * points_per_job])
+        for i in range(n)
+    ]
+
+
+def plan(config: dict) -> Plan:
+    """All simulation jobs of a (schema-validated, defaulted) study config, in canonical order."""
+    _check(config)
+    jobs = []
+    for label, spec in config["objectives"].items():
+        kappas = sorted(float(k) for k in spec.get("kappas", config["kappas"]))
+        for kappa in kappas:
+            for method in config["methods"]:
+                m = METHODS[method]
+                alphas = sorted(float(a) for a in method_alphas(config, method))
+                betas = sorted(float(b) for b in config["betas"]) if m.uses_beta else [0.0]
+                points = [[a, b] for a, b in itertools.product(alphas, betas)]
+                for shard, pts in shards(points, config["points_per_job"]):
+                    jobs.append(
+                        JobSpec(
+                            objective=label,
+                            objective_type=spec["type"],
+                            options=_options(spec),
+                            kappa=kappa,
+                            method=method,
+                            points=pts,
+                            alpha_unit=config["alpha_unit"],
+                            seeds=int(config["seeds"]),
+                            base_seed=int(config["seed"]),
+                            tol=float(spec.get("tol", config["tol"])),
+                            max_iter=int(spec.get("max_iter", config["max_iter"])),
+                            start=config["start"],
+                            start_scale=float(spec.get("start_scale", config["start_scale"])),
+                            curve_points=int(config["curve_points"]),
+                            shard=shard,
+                        )
+                    )
+    return Plan(jobs)
+
+
+def simulate_job(spec: JobSpec | dict) -> tuple[list[dict], list[dict]]:
+    """Run one job's simulations in one batch; return (simulation rows, curve-quantile rows)."""
+    if isinstance(spec, dict):
+        spec = JobSpec(**spec)
+    obj = make_objective(spec.objective_type, spec.kappa, **spec.options)
+    method = get_method(spec.method)
+    if isinstance(spec.start, list):
+        seed_ids = [0]
+        S = np.asarray([spec.start], dtype=float)
+    else:
+        seed_ids = list(range(spec.seeds))
+        S = start_points(
+            obj, spec.objective, seed_ids, base_seed=spec.base_seed, scale=spec.start_scale
+        )
+    keys = noise_keys(obj, spec.objective, seed_ids, spec.base_seed)
+    pts = np.asarray(spec.points, dtype=float).reshape(-1, 2)
+    abs_alpha = to_absolute(pts[:, 0], spec.alpha_unit, obj.L)
+    n_s = len(seed_ids)
+    ip = np.repeat(np.arange(len(pts)), n_s)
+    js = np.tile(np.arange(n_s), len(pts))
+    res = run_batch(
+        obj, method, abs_alpha[ip], pts[ip, 1], S[js],
+        tol=spec.tol, max_iter=spec.max_iter, keys=keys[js], curve_points=spec.curve_points,
+    )  # fmt: skip
+    sims = []
+    for r in range(len(ip)):
+        a = float(abs_alpha[ip[r]])
+        sims.append(
+            {
+                "objective": spec.objective,
+                "objective_type": spec.objective_type,
+                "kappa": obj.kappa,
+                "dim": obj.dim,
+                "mu": obj.mu,
+                "L": obj.L,
+                "method": spec.method,
+                "alpha": a,
+                "alpha_L": a * obj.L,
+                "beta": float(pts[ip[r], 1]),
+                "seed": seed_ids[js[r]],
+                "status": str(res.status[r]),
+                "iterations": int(res.iterations[r]),
+                "final_gap": float(res.final_gap[r]),
+                "diverged_at": int(res.iterations[r]) if res.status[r] == "diverged" else None,
+                "tol": spec.tol,
+                "max_iter": spec.max_iter,
+            }  # fmt: skip
+        )
+    curves = []
+    with np.errstate(invalid="ignore"):
+        for p in range(len(pts)):
+            block = res.curve[p * n_s : (p + 1) * n_s]  # (seeds, P), inf where diverged
+            q = np.quantile(block, [0.25, 0.5, 0.75], axis=0, method="lower")
+            a = float(abs_alpha[p])
+            for c, it in enumerate(res.curve_iters):
+                curves.append(
+                    {
+                        "objective": spec.objective,
+                        "kappa": obj.kappa,
+                        "method": spec.method,
+                        "alpha": a,
+                        "alpha_L": a * obj.L,
+                        "beta": float(pts[p, 1]),
+                        "iteration": int(it),
+                        "runs": n_s,
+                        "gap_q25": float(q[0, c]),
+                        "gap_median": float(q[1, c]),
+                        "gap_q75": float(q[2, c]),
+                    }  # fmt: skip
+                )
+    return sims, curves
+
+
+def run_job(spec: dict, sims_out: str, curves_out: str) -> None:
+    """One workflow job: simulate and write its two tidy tables."""
+    sims, curves = simulate_job(spec)
+    write_csv(sims_out, sims, SIM_COLUMNS)
+    write_csv(curves_out, curves, CURVE_COLUMNS)
+
+
+def gather(inputs: list[str], output: str) -> int:
+    """Concatenate job tables (given in canonical job order) into one table; returns rows."""
+    if not inputs:
+        raise ConfigError("gather: no job tables to gather")
+    header = None
+    n = 0
+    tmp = output + ".tmp"
+    with open(tmp, "w") as out:
+        for path in inputs:
+            with open(path) as fh:
+                first = fh.readline()
+                if header is None:
+                    header = first
+                    out.write(first)
+                elif first != header:
+                    raise ValueError(
+                        f"gather: {path} has columns {first.strip()!r}, expected {header.strip()!r}"
+                    )
+                for line in fh:
+                    out.write(line)
+                    n += 1
+    os.replace(tmp, output)
+    return n
+
+
+__all__ = [
+    "CURVE_COLUMNS",
+    "JobSpec",
+    "Plan",
+    "SIM_COLUMNS",
+    "gather",
+    "plan",
+    "read_csv",
+    "run_job",
+    "simulate_job",
+]

@@ -1,0 +1,137 @@
+"""The Snakemake workflow end to end on the quick preset, in temporary directories."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from workflow_helpers import QUICK, copy_workflow, snakemake
+
+from momentumlab.study import SIM_COLUMNS, plan
+from momentumlab.tables import read_csv, read_header
+
+pytestmark = pytest.mark.workflow
+
+
+def sims_mtimes(root: Path) -> dict[str, int]:
+    return {
+        str(p.relative_to(root / "results" / "sims")): p.stat().st_mtime_ns
+        for p in sorted((root / "results" / "sims").rglob("*.sims.csv"))
+    }
+
+
+def edited_preset(root: Path, **changes) -> str:
+    cfg = yaml.safe_load((root / QUICK).read_text())
+    cfg.update(changes)
+    path = root / "config" / "presets" / "edited.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return str(path.relative_to(root))
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    return copy_workflow(tmp_path / "study")
+
+
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory):
+    """One cold run of the quick preset, shared by the tests that only read it."""
+    root = copy_workflow(tmp_path_factory.mktemp("cold") / "study")
+    snakemake(root, "results/tables/simulations.csv", "--cores", "2", "--configfile", QUICK)
+    return root
+
+
+def test_cold_run_writes_the_tidy_table(cold):
+    table = cold / "results" / "tables" / "simulations.csv"
+    header = read_header(table)
+    for col in ["objective", "kappa", "dim", "method", "alpha", "alpha_L", "beta", "seed",
+                "status", "iterations", "final_gap"]:  # fmt: skip
+        assert col in header
+    assert header == SIM_COLUMNS
+    rows = read_csv(table)
+    cfg = yaml.safe_load((cold / QUICK).read_text())
+    cfg.setdefault("points_per_job", "all")
+    cfg.setdefault("alpha_unit", "inv_L")
+    cfg.setdefault("seed", 0)
+    cfg.setdefault("start", "random")
+    cfg.setdefault("start_scale", 1.0)
+    cfg.setdefault("curve_points", 40)
+    assert len(rows) == plan(cfg).n_simulations
+    assert {r["status"] for r in rows} <= {"converged", "diverged", "max_iter"}
+    # GD is simulated once per alpha, never once per beta
+    gd = [r for r in rows if r["method"] == "gd"]
+    assert {r["beta"] for r in gd} == {0.0}
+    assert len(gd) == len({(r["objective"], r["kappa"], r["alpha"], r["seed"]) for r in gd})
+    # every job left a log and a benchmark
+    assert list((cold / "results" / "logs" / "simulate").rglob("*.log"))
+    assert list((cold / "results" / "benchmarks" / "simulate").rglob("*.tsv"))
+
+
+def test_warm_run_is_a_no_op(cold):
+    before = sims_mtimes(cold)
+    table = cold / "results" / "tables" / "simulations.csv"
+    t0 = table.stat().st_mtime_ns
+    proc = snakemake(cold, "results/tables/simulations.csv", "--cores", "2", "--configfile", QUICK)
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+    assert sims_mtimes(cold) == before and table.stat().st_mtime_ns == t0
+
+
+def test_dry_run_lists_the_jobs(cold, tmp_path):
+    fresh = copy_workflow(tmp_path / "fresh")
+    proc = snakemake(fresh, "-n", "--configfile", QUICK)
+    out = proc.stdout + proc.stderr
+    assert "simulate" in out and "gather" in out
+    assert not (fresh / "results").exists()
+
+
+def _rerun(root, preset):
+    before = sims_mtimes(root)
+    snakemake(root, "results/tables/simulations.csv", "--cores", "2", "--configfile", preset)
+    after = sims_mtimes(root)
+    changed = {k for k in after if before.get(k) != after[k]}
+    return before, after, changed
+
+
+def test_adding_a_beta_reruns_only_momentum_family_jobs(workdir):
+    snakemake(workdir, "results/tables/simulations.csv", "--cores", "2", "--configfile", QUICK)
+    cfg = yaml.safe_load((workdir / QUICK).read_text())
+    preset = edited_preset(workdir, betas=[*cfg["betas"], 0.95])
+    _, after, changed = _rerun(workdir, preset)
+    assert changed, "no job reran"
+    assert all("/gd/" not in k for k in changed)
+    assert {k for k in after if "/gd/" not in k} == changed
+    rows = read_csv(workdir / "results" / "tables" / "simulations.csv")
+    assert any(r["beta"] == 0.95 for r in rows)
+
+
+def test_adding_a_kappa_reruns_only_that_kappa(workdir):
+    snakemake(workdir, "results/tables/simulations.csv", "--cores", "2", "--configfile", QUICK)
+    cfg = yaml.safe_load((workdir / QUICK).read_text())
+    preset = edited_preset(workdir, kappas=[*cfg["kappas"], 30])
+    before, after, changed = _rerun(workdir, preset)
+    assert changed and all("/kappa_30/" in k for k in changed)
+    assert set(after) - set(before) == changed  # only new files; nothing old recomputed
+
+
+def test_cores_1_and_2_give_byte_identical_tables(cold, tmp_path):
+    one = copy_workflow(tmp_path / "one")
+    snakemake(one, "results/tables/simulations.csv", "--cores", "1", "--configfile", QUICK)
+    for name in ["simulations.csv", "curves.csv"]:
+        a = (one / "results" / "tables" / name).read_bytes()
+        b = (cold / "results" / "tables" / name).read_bytes()
+        assert a == b, name
+
+
+def test_canonical_file_names_for_equal_numbers(workdir):
+    # 1e1, 10 and 10.0 name the same kappa: the dry run of the edited config plans the same files
+    preset = edited_preset(workdir, kappas=["1e1", 100.0])
+    a = snakemake(workdir, "-n", "--configfile", preset).stdout
+    preset = edited_preset(workdir, kappas=[10.0, 1.0e2])
+    b = snakemake(workdir, "-n", "--configfile", preset).stdout
+
+    def files(out):
+        return sorted(set(re.findall(r"results/sims/[^\s,]+", out)))
+
+    assert files(a) == files(b) and any("kappa_10/" in f for f in files(a))
