@@ -15,10 +15,12 @@ if not workflow.overwrite_configfiles:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
+include: "workflow/rules/stats.smk"
 
 
 rule all:
     input:
         "results/tables/simulations.csv",
         "results/tables/curves.csv",
+        expand("results/tables/{name}.csv", name=STATS_TABLES),
     default_target: True

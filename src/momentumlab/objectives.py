@@ -154,16 +154,19 @@ class Logistic(Objective):
     batch_size: int = 0
 
     def value(self, W):
-        M = (W @ self.X.T) * self.y
-        return np.logaddexp(0.0, -M).mean(axis=1) + 0.5 * self.lam * np.einsum("ij,ij->i", W, W)
+        return self.value_and_grad(W)[0]
 
     def grad(self, W):
         return self.value_and_grad(W)[1]
 
     def value_and_grad(self, W):
-        M = (W @ self.X.T) * self.y
-        f = np.logaddexp(0.0, -M).mean(axis=1) + 0.5 * self.lam * np.einsum("ij,ij->i", W, W)
-        S = -self.y * _sigmoid(-M)
+        M = (W @ self.X.T) * self.y  # margins
+        # one exp serves both: log(1 + e^-m) = log1p(e^-|m|) + max(-m, 0), and
+        # sigmoid(-m) = e^-|m| / (1 + e^-|m|) for m >= 0, 1 / (1 + e^-|m|) otherwise
+        E = np.exp(-np.abs(M))
+        loss = np.log1p(E) + np.maximum(-M, 0.0)
+        f = loss.mean(axis=1) + 0.5 * self.lam * np.einsum("ij,ij->i", W, W)
+        S = -self.y * (np.where(M >= 0, E, 1.0) / (1.0 + E))
         return f, S @ self.X / self.X.shape[0] + self.lam * W
 
     def stoch_grad(self, W, keys, k):

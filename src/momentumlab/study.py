@@ -266,12 +266,17 @@ def simulate_job(spec: JobSpec | dict) -> tuple[list[dict], list[dict]]:
                         "beta": float(pts[p, 1]),
                         "iteration": int(it),
                         "runs": n_s,
-                        "gap_q25": float(q[0, c]),
-                        "gap_median": float(q[1, c]),
-                        "gap_q75": float(q[2, c]),
+                        "gap_q25": _sig(q[0, c]),
+                        "gap_median": _sig(q[1, c]),
+                        "gap_q75": _sig(q[2, c]),
                     }  # fmt: skip
                 )
     return sims, curves
+
+
+def _sig(x, digits: int = 6) -> float:
+    """A curve value to 6 significant digits: plenty for a plot, a third of the bytes."""
+    return float(f"{float(x):.{digits}g}")
 
 
 def run_job(spec: dict, sims_out: str, curves_out: str) -> None:

@@ -1,0 +1,48 @@
+"""Glue between the workflow's thin scripts and the library: one function per rule.
+
+Each function takes paths and plain values (what a rule passes through ``input``, ``output``
+and ``params``) and does one rule's work. Nothing here imports snakemake.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from .tables import read_csv, write_csv
+
+
+def summarise_tables(simulations: str, outputs: dict[str, str], settings: dict) -> None:
+    """Rule summarise: simulations.csv -> the statistics tables named in ``outputs``."""
+    from . import stats
+
+    tables = stats.summarise(
+        read_csv(simulations),
+        confidence=float(settings["confidence"]),
+        n_resamples=int(settings["bootstrap_resamples"]),
+        slope_min_kappa=float(settings["slope_min_kappa"]),
+        good_factor=float(settings["good_factor"]),
+    )
+    for name, path in outputs.items():
+        write_csv(path, tables[name], stats.COLUMNS[name])
+
+
+def mark_run_started(path: str) -> None:
+    """Called when a Snakemake run starts: job outputs newer than this ran in this run."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(f"{time.time():.6f}\n")
+
+
+def job_stats(job_outputs: list[str], started_file: str) -> dict:
+    """How many simulation jobs ran in the current run, and how many were reused from cache."""
+    try:
+        started = float(Path(started_file).read_text())
+    except (OSError, ValueError):
+        started = None
+    ran = sum(1 for p in job_outputs if started is not None and os.path.getmtime(p) >= started)
+    return {
+        "jobs_total": len(job_outputs),
+        "jobs_run": ran if started is not None else None,
+        "jobs_cached": len(job_outputs) - ran if started is not None else None,
+    }

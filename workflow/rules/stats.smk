@@ -1,0 +1,20 @@
+# Statistics: per-cell summaries, best tunings, paired comparisons, kappa-slopes.
+
+STATS_TABLES = ["cells", "best", "comparisons", "slopes", "status_counts"]
+
+
+rule summarise:
+    input:
+        sims="results/tables/simulations.csv",
+    output:
+        **{name: f"results/tables/{name}.csv" for name in STATS_TABLES},
+    params:
+        settings=config["stats"],
+    log:
+        "results/logs/summarise.log",
+    benchmark:
+        "results/benchmarks/summarise.tsv"
+    conda:
+        ENV
+    script:
+        "../../scripts/summarise.py"
