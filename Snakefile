@@ -16,6 +16,7 @@ if not workflow.overwrite_configfiles:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/stats.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -23,4 +24,5 @@ rule all:
         "results/tables/simulations.csv",
         "results/tables/curves.csv",
         expand("results/tables/{name}.csv", name=STATS_TABLES),
+        "results/report/index.html",
     default_target: True

@@ -14,12 +14,13 @@ import os
 from pathlib import Path
 
 import pytest
-from test_report import JOB_STATS, ROOT, STUDY, TEMPLATES, fake_benchmarks, write_study_tables
+import yaml
+from test_report import ROOT
+from workflow_helpers import QUICK, copy_workflow, snakemake
 
-from momentumlab.report import build_report
 from momentumlab.report.browser import Browser, find_chromium
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.workflow]
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -35,21 +36,21 @@ def chromium() -> str:
     return exe
 
 
+HOSTILE_TITLE = 'Quick check <script>document.title="pwned"</script> & more'
+
+
 @pytest.fixture(scope="module")
 def report_html(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("browser")
-    tables = root / "tables"
-    write_study_tables(tables)
-    return build_report(
-        tables_dir=tables,
-        templates_dir=TEMPLATES,
-        out_html=root / "report" / "index.html",
-        config=STUDY,
-        config_path_text="config/presets/test.yaml",
-        benchmarks_dir=fake_benchmarks(root / "benchmarks"),
-        job_stats=JOB_STATS,
-        repo_dir=ROOT,
-    )
+    """The report the pipeline makes from the quick preset, with a hostile title."""
+    root = copy_workflow(tmp_path_factory.mktemp("browser") / "study")
+    cfg = yaml.safe_load((root / QUICK).read_text())
+    cfg["title"] = HOSTILE_TITLE
+    (root / "config" / "presets" / "browser.yaml").write_text(yaml.safe_dump(cfg))
+    snakemake(root, "--cores", "2", "--configfile", "config/presets/browser.yaml")
+    html = root / "results" / "report" / "index.html"
+    text = html.read_text()
+    assert "&lt;script&gt;" in text and "<script>" not in text
+    return html
 
 
 def test_report_renders_cleanly_in_chromium(chromium, report_html):
@@ -57,6 +58,7 @@ def test_report_renders_cleanly_in_chromium(chromium, report_html):
         page = browser.open(report_html)
         images = browser.images()
         title = browser.evaluate("document.querySelector('h1').textContent")
+        doc_title = browser.evaluate("document.title")
         overflow = browser.evaluate(
             "document.documentElement.scrollWidth > document.documentElement.clientWidth"
         )
@@ -75,8 +77,10 @@ def test_report_renders_cleanly_in_chromium(chromium, report_html):
     assert page.failed == [], page.failed
     foreign = [u for u in page.requests if not u.startswith(("file:", "data:"))]
     assert foreign == [], foreign
-    assert title.strip() == STUDY["title"]
-    assert len(images) == 9
+    assert title.strip() == HOSTILE_TITLE  # shown as text, never run
+    assert doc_title != "pwned"
+    figures = list((report_html.parent / "figures").glob("*.png"))
+    assert len(images) == len(figures) >= 9
     for img in images:
         assert img["complete"] and img["width"] > 0 and img["height"] > 0, img
         assert img["alt"].strip(), img

@@ -46,3 +46,53 @@ def job_stats(job_outputs: list[str], started_file: str) -> dict:
         "jobs_run": ran if started is not None else None,
         "jobs_cached": len(job_outputs) - ran if started is not None else None,
     }
+
+
+def lecture(settings: dict, trajectories_out: str, landscape_out: str) -> None:
+    """Rule lecture: GD and momentum paths over the 2-D bowl and the banana valley."""
+    from .lecture import LANDSCAPE_COLUMNS, TRAJECTORY_COLUMNS, lecture_tables
+
+    cases = [
+        {
+            "objective": name,
+            "objective_type": name,
+            "options": {"dim": 2},
+            "kappa": float(settings[name]["kappa"]),
+            "start": None,
+            "steps": int(settings[name]["steps"]),
+        }
+        for name in ("quadratic", "rosenbrock")
+    ]
+    traj, land = lecture_tables(cases, steps=max(c["steps"] for c in cases), grid=120)
+    write_csv(trajectories_out, traj, TRAJECTORY_COLUMNS)
+    write_csv(landscape_out, land, LANDSCAPE_COLUMNS)
+
+
+def report(
+    *,
+    tables_dir: str,
+    templates_dir: str,
+    out_html: str,
+    figures_dir: str,
+    config: dict,
+    config_files: list[str],
+    benchmarks_dir: str,
+    job_outputs: list[str],
+    started_file: str,
+    downloads: list[str],
+) -> None:
+    """Rule report: the aggregated tables -> one self-contained HTML file, plus figure PNGs."""
+    from .report import build_report
+
+    build_report(
+        tables_dir=tables_dir,
+        templates_dir=templates_dir,
+        out_html=out_html,
+        config=config,
+        config_path_text=", ".join(config_files) or None,
+        benchmarks_dir=benchmarks_dir,
+        job_stats=job_stats(job_outputs, started_file),
+        downloads=downloads,
+        repo_dir=".",
+        figures_dir=figures_dir,
+    )

@@ -387,7 +387,8 @@ def build_context(
 ) -> dict:
     """Everything the template needs, from the aggregated tables and the config."""
     t = load_tables(tables_dir)
-    objectives = objective_order(config, t["cells"], t["best"], t["curves"], t["trajectories"])
+    # the lecture picture's cases are not study objectives: leave trajectories out
+    objectives = objective_order(config, t["cells"], t["best"], t["curves"])
     links = links or {}
     conf = (config.get("stats") or {}).get("confidence", 0.95)
     level = f"{100 * float(conf):g}%"
@@ -442,6 +443,7 @@ def build_report(
     job_stats: dict | None = None,
     downloads: list[str] | None = None,
     repo_dir: str | os.PathLike | None = None,
+    figures_dir: str | os.PathLike | None = None,
 ) -> Path:
     """Render the study's report into ``out_html`` (one self-contained file).
 
@@ -451,8 +453,9 @@ def build_report(
     every one of those tables that exists) to ``<out_html's folder>/tables/`` so the report can
     link them. ``config`` is the study config as used (shown, hashed); ``config_path_text`` is
     shown as where it came from; ``benchmarks_dir`` holds Snakemake benchmark TSVs; ``job_stats``
-    is displayed as given; ``repo_dir`` is where ``git rev-parse HEAD`` runs (default: cwd).
-    Returns the path written.
+    is displayed as given; ``repo_dir`` is where ``git rev-parse HEAD`` runs (default: cwd);
+    ``figures_dir``, when given, also receives every figure as ``<figure id>.png`` (for
+    ``snakemake --report``). Returns the path written.
     """
     out_html = Path(out_html)
     out_dir = out_html.parent
@@ -468,6 +471,8 @@ def build_report(
         repo_dir=repo_dir,
     )
     html = render(templates_dir, context)
+    if figures_dir is not None:
+        export_figures(context["figures"], figures_dir)
     tmp = out_html.with_name(out_html.name + ".tmp")
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, out_html)
@@ -475,3 +480,20 @@ def build_report(
 
 
 __all__ = ["build_context", "build_report", "make_env", "render"]
+
+
+def export_figures(figs: dict, out_dir: str | os.PathLike) -> list[Path]:
+    """Write the report's figures (held as PNG data URIs) to ``out_dir/<id>.png``."""
+    import base64
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for value in figs.values():
+        for fig in value if isinstance(value, list) else [value]:
+            if fig is None:
+                continue
+            path = out_dir / f"{fig.id}.png"
+            path.write_bytes(base64.b64decode(fig.src.split(",", 1)[1]))
+            written.append(path)
+    return written

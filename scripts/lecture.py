@@ -1,0 +1,7 @@
+"""Rule lecture: GD and momentum paths over 2-D contours -> trajectories.csv, landscape.csv."""
+
+from momentumlab.joblog import to_log
+from momentumlab.pipeline import lecture
+
+to_log(snakemake.log[0])
+lecture(snakemake.params.settings, snakemake.output.trajectories, snakemake.output.landscape)

@@ -1,0 +1,20 @@
+"""Rule report: the aggregated tables -> results/report/index.html (+ figure PNGs, CSVs)."""
+
+from pathlib import Path
+
+from momentumlab.joblog import to_log
+from momentumlab.pipeline import report
+
+to_log(snakemake.log[0])
+report(
+    tables_dir=str(Path(snakemake.input.tables[0]).parent),
+    templates_dir=str(Path(snakemake.input.templates[0]).parent),
+    out_html=snakemake.output.html,
+    figures_dir=snakemake.output.figures,
+    config=snakemake.params.config,
+    config_files=snakemake.params.config_files,
+    benchmarks_dir=snakemake.params.benchmarks,
+    job_outputs=list(snakemake.input.jobs),
+    started_file=snakemake.params.started,
+    downloads=snakemake.params.downloads,
+)
