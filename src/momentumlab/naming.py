@@ -19,9 +19,14 @@ def fmt(x: float) -> str:
     return repr(x).replace("e+", "e")
 
 
+# A simulation job's outputs, relative and without extension; the workflow's rule patterns are
+# built from this string, so it is the only place the layout is written down.
+JOB_PATTERN = "{objective}/kappa_{kappa}/{method}/{shard}"
+
+
 def job_path(objective: str, kappa: float, method: str, shard: str) -> str:
-    """Relative path (no extension) of a simulation job's outputs."""
-    return f"{objective}/kappa_{fmt(kappa)}/{method}/{shard}"
+    """Relative path (no extension) of a simulation job's outputs, with a canonical kappa."""
+    return JOB_PATTERN.format(objective=objective, kappa=fmt(kappa), method=method, shard=shard)
 
 
 def point_shard(alpha: float, beta: float) -> str:

@@ -7,6 +7,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 import momentumlab
+from momentumlab.naming import JOB_PATTERN
 from momentumlab.pipeline import mark_run_started
 from momentumlab.study import coerce_numbers, plan
 
@@ -94,12 +95,16 @@ NUMERICS = momentumlab.NUMERICS_VERSION
 CONFIG_FILES = [str(p) for p in workflow.overwrite_configfiles] or ["config/config.yaml"]
 
 
+SIM_OUTPUT = f"results/sims/{JOB_PATTERN}"  # + ".sims.csv" / ".curves.csv"
+
+
 def job_outputs(suffix):
     return [f"results/sims/{path}.{suffix}" for path in JOBS]
 
 
 def job_params(wildcards):
-    return JOBS[f"{wildcards.objective}/kappa_{wildcards.kappa}/{wildcards.method}/{wildcards.shard}"].as_params()
+    """A simulation job's parameters, looked up by its wildcards (never parsed from a path)."""
+    return JOBS[JOB_PATTERN.format(**wildcards)].as_params()
 
 
 wildcard_constraints:

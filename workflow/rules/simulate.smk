@@ -3,15 +3,15 @@
 
 rule simulate:
     output:
-        sims="results/sims/{objective}/kappa_{kappa}/{method}/{shard}.sims.csv",
-        curves="results/sims/{objective}/kappa_{kappa}/{method}/{shard}.curves.csv",
+        sims=f"{SIM_OUTPUT}.sims.csv",
+        curves=f"{SIM_OUTPUT}.curves.csv",
     params:
         job=job_params,
         numerics=NUMERICS,
     log:
-        "results/logs/simulate/{objective}/kappa_{kappa}/{method}/{shard}.log",
+        f"results/logs/simulate/{JOB_PATTERN}.log",
     benchmark:
-        "results/benchmarks/simulate/{objective}/kappa_{kappa}/{method}/{shard}.tsv"
+        f"results/benchmarks/simulate/{JOB_PATTERN}.tsv"
     conda:
         ENV
     script:
