@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
-from scipy import optimize
 
 from . import rng
 from .errors import ConfigError
@@ -280,6 +279,8 @@ def _newton_logistic(X, y, lam):
 
 @lru_cache(maxsize=64)
 def _logistic_data(kappa, dim, n_samples, data_seed):
+    from scipy import optimize  # imported here: the workflow loads this module at parse time
+
     gen = np.random.default_rng(rng.derive_key("logistic-data", dim, n_samples, data_seed))
     Z = gen.standard_normal((n_samples, dim))
     Z -= Z.mean(axis=0)

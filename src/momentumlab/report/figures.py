@@ -146,7 +146,23 @@ def _guard_empty_log_axes(fig: Figure) -> None:
             ax.text(0.5, 0.5, "no data", ha="center", va="center", color="#777777")
 
 
+def _clamp_log_limits(fig: Figure, bound: float = 1e100) -> None:
+    """Keep log axes inside [1/bound, bound]: a grid value like alpha L = 1e200 would otherwise
+    make the tick locator step past the largest float, and the tick formatter overflow."""
+    for ax in fig.axes:
+        for axis, get, set_ in (
+            (ax.xaxis, ax.get_xlim, ax.set_xlim),
+            (ax.yaxis, ax.get_ylim, ax.set_ylim),
+        ):
+            if axis.get_scale() != "log":
+                continue
+            lo, hi = get()
+            if lo < 1 / bound or hi > bound:
+                set_(max(lo, 1 / bound), min(hi, bound))
+
+
 def _finish(fig: Figure, fid: str, title: str, alt: str, caption: str) -> Fig:
+    _clamp_log_limits(fig)
     _guard_empty_log_axes(fig)
     src, w, h = _encode(fig)
     return Fig(id=fid, title=title, src=src, alt=alt, caption=caption, width=w, height=h)
