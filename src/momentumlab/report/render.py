@@ -81,18 +81,25 @@ def _beta(r) -> str:
     return fmt.DASH if r.get("method") == "gd" else fmt.short(r.get("beta"))
 
 
+def _in_report_order(rows, objectives, *extra) -> list[dict]:
+    """Rows by the config's objective order, then kappa, then method; ``extra`` keys after."""
+    order = {o: i for i, o in enumerate(objectives)}
+    methods = method_order([*(r["method"] for r in rows), *figures.METHOD_COLORS])
+    return sorted(
+        rows,
+        key=lambda r: (
+            order.get(r["objective"], len(order)),
+            float(r["kappa"]),
+            methods.index(r["method"]),
+            *(num(r.get(k)) or 0.0 for k in extra),
+        ),
+    )
+
+
 def best_table(best, objectives, csv) -> Table | None:
     if not best:
         return None
-    order = {o: i for i, o in enumerate(objectives)}
-    rows = sorted(
-        best,
-        key=lambda r: (
-            order.get(r["objective"], 99),
-            float(r["kappa"]),
-            method_order([r["method"], *figures.METHOD_COLORS]).index(r["method"]),
-        ),
-    )
+    rows = _in_report_order(best, objectives)
     out = []
     for r in rows:
         has = num(r.get("median_iter")) is not None
@@ -145,11 +152,7 @@ def best_table(best, objectives, csv) -> Table | None:
 def comparisons_table(comparisons, objectives, csv) -> Table | None:
     if not comparisons:
         return None
-    order = {o: i for i, o in enumerate(objectives)}
-    rows = sorted(
-        comparisons,
-        key=lambda r: (order.get(r["objective"], 99), float(r["kappa"]), str(r["method"])),
-    )
+    rows = _in_report_order(comparisons, objectives)
     out = [
         [
             r["objective"],
@@ -216,11 +219,7 @@ def slopes_table(slopes, objectives, csv) -> Table | None:
 def status_table(status_counts, objectives, csv) -> Table | None:
     if not status_counts:
         return None
-    order = {o: i for i, o in enumerate(objectives)}
-    rows = sorted(
-        status_counts,
-        key=lambda r: (order.get(r["objective"], 99), float(r["kappa"]), str(r["method"])),
-    )
+    rows = _in_report_order(status_counts, objectives)
     out = [
         [
             r["objective"],
@@ -248,17 +247,7 @@ def status_table(status_counts, objectives, csv) -> Table | None:
 def cells_table(cells, objectives, csv, limit: int = MAX_CELL_ROWS) -> Table | None:
     if not cells:
         return None
-    order = {o: i for i, o in enumerate(objectives)}
-    rows = sorted(
-        cells,
-        key=lambda r: (
-            order.get(r["objective"], 99),
-            float(r["kappa"]),
-            str(r["method"]),
-            num(r.get("beta")) or 0.0,
-            num(r.get("alpha_L")) or 0.0,
-        ),
-    )
+    rows = _in_report_order(cells, objectives, "beta", "alpha_L")
     out = [
         [
             r["objective"],
