@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import rng
-from .engine import run_batch
+from .engine import BatchResult, run_batch
 from .errors import ConfigError
 from .methods import get_method
 from .naming import fmt
@@ -75,6 +74,52 @@ def noise_keys(objective: Objective, label: str, seeds: Sequence[int], base_seed
     )
 
 
+def resolve_starts(
+    objective: Objective,
+    label: str,
+    *,
+    starts=None,
+    seeds: int | Sequence[int] | None = None,
+    base_seed: int = 0,
+    scale: float = 1.0,
+) -> tuple[np.ndarray, list[int]]:
+    """Start points (runs, d) and their seed numbers: ``starts`` as given, else drawn from ``seeds``
+    (a count or a list of seed numbers; default one seed)."""
+    if starts is not None:
+        S = np.atleast_2d(np.asarray(starts, dtype=float))
+        if S.shape[1] != objective.dim:
+            raise ConfigError(
+                f"start has dimension {S.shape[1]}, objective has dim {objective.dim}"
+            )
+        return S, list(range(len(S)))
+    seed_ids = list(range(seeds)) if isinstance(seeds, int) else list(seeds or [0])
+    return start_points(objective, label, seed_ids, base_seed=base_seed, scale=scale), seed_ids
+
+
+def run_points(
+    objective: Objective,
+    method,
+    alphas: np.ndarray,
+    betas: np.ndarray,
+    starts: np.ndarray,
+    keys: np.ndarray,
+    **engine_options,
+) -> tuple[BatchResult, np.ndarray, np.ndarray]:
+    """Every (alphas[p], betas[p]) point from every start, in one batch.
+
+    Runs are point-major: row ``p * len(starts) + j`` is point p from start j. Returns the
+    engine's result and, per row, the point index and the start index.
+    """
+    n_p, n_s = len(alphas), len(starts)
+    ip = np.repeat(np.arange(n_p), n_s)
+    js = np.tile(np.arange(n_s), n_p)
+    res = run_batch(
+        objective, method, np.asarray(alphas, float)[ip], np.asarray(betas, float)[ip],
+        starts[js], keys=keys[js], **engine_options,
+    )  # fmt: skip
+    return res, ip, js
+
+
 def to_absolute(alpha, unit: str, L: float):
     if unit == "absolute":
         return np.asarray(alpha, dtype=float)
@@ -130,34 +175,21 @@ def simulate(
         raise ConfigError(f"alpha must be > 0, got {alphas.tolist()}")
     if np.any(betas < 0) or np.any(betas >= 1):
         raise ConfigError(f"beta must be in [0, 1), got {betas.tolist()}")
-    if starts is not None:
-        S = np.atleast_2d(np.asarray(starts, dtype=float))
-        if S.shape[1] != obj.dim:
-            raise ConfigError(f"start has dimension {S.shape[1]}, objective has dim {obj.dim}")
-        seed_ids = list(range(len(S)))
-    else:
-        seed_ids = list(range(seeds)) if isinstance(seeds, int) else list(seeds or [0])
-        S = start_points(obj, label, seed_ids, base_seed=base_seed, scale=start_scale)
+    S, seed_ids = resolve_starts(
+        obj, label, starts=starts, seeds=seeds, base_seed=base_seed, scale=start_scale
+    )
     keys = noise_keys(obj, label, seed_ids, base_seed)
     abs_alphas = to_absolute(alphas, alpha_unit, obj.L)
-
-    combos = list(itertools.product(range(len(alphas)), range(len(betas)), range(len(S))))
-    ia, ib, js = (np.array(c, dtype=int) for c in zip(*combos, strict=True))
-    res = run_batch(
-        obj,
-        m,
-        abs_alphas[ia],
-        betas[ib],
-        S[js],
-        tol=tol,
-        max_iter=max_iter,
-        keys=keys[js],
-        curve_points=curve_points,
-        keep_path=keep_path,
+    ia, ib = (
+        a.ravel() for a in np.meshgrid(np.arange(len(alphas)), np.arange(len(betas)), indexing="ij")
     )
+    res, ip, js = run_points(
+        obj, m, abs_alphas[ia], betas[ib], S, keys,
+        tol=tol, max_iter=max_iter, curve_points=curve_points, keep_path=keep_path,
+    )  # fmt: skip
     out = []
-    for r in range(len(combos)):
-        a = float(abs_alphas[ia[r]])
+    for r in range(len(ip)):
+        a = float(abs_alphas[ia[ip[r]]])
         out.append(
             SimRecord(
                 objective=label,
@@ -166,7 +198,7 @@ def simulate(
                 method=method,
                 alpha=a,
                 alpha_L=a * obj.L,
-                beta=float(betas[ib[r]]),
+                beta=float(betas[ib[ip[r]]]),
                 seed=int(seed_ids[js[r]]),
                 status=str(res.status[r]),
                 iterations=int(res.iterations[r]),

@@ -7,6 +7,7 @@ Nothing here imports snakemake.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 import os
@@ -16,12 +17,11 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from . import NUMERICS_VERSION
-from .api import noise_keys, start_points, to_absolute
-from .engine import run_batch
+from .api import noise_keys, resolve_starts, run_points, to_absolute
 from .errors import ConfigError
 from .methods import METHODS, get_method
 from .naming import fmt, job_path, point_shard
-from .objectives import make_objective
+from .objectives import OBJECTIVES, make_objective
 from .tables import read_csv, write_csv
 
 SIM_COLUMNS = [
@@ -139,13 +139,25 @@ def _check(config: dict) -> None:
         for key in ("kappas",):
             if key in spec and len({fmt(v) for v in spec[key]}) != len(spec[key]):
                 raise ConfigError(f"objectives.{label}.{key}: duplicated values {spec[key]}")
-        obj = make_objective(spec["type"], 10.0, **_options(spec))
+        if spec["type"] not in OBJECTIVES:
+            raise ConfigError(
+                f"objectives.{label}.type: unknown objective {spec['type']!r}; "
+                f"allowed: {sorted(OBJECTIVES)}"
+            )
         start = config["start"]
-        if isinstance(start, list) and len(start) != obj.dim:
+        dim = _dim(spec)
+        if isinstance(start, list) and len(start) != dim:
             raise ConfigError(
                 f"start: a fixed start has {len(start)} coordinates but objective {label!r} "
-                f"has dim {obj.dim}; allowed: 'random' or a list of {obj.dim} numbers"
+                f"has dim {dim}; allowed: 'random' or a list of {dim} numbers"
             )
+
+
+def _dim(spec: dict) -> int:
+    """An objective's dimension, without building it (a logistic one calibrates its data)."""
+    if "dim" in spec:
+        return int(spec["dim"])
+    return int(inspect.signature(OBJECTIVES[spec["type"]]).parameters["dim"].default)
 
 
 def _options(spec: dict) -> dict:
@@ -207,23 +219,18 @@ def simulate_job(spec: JobSpec | dict) -> tuple[list[dict], list[dict]]:
         spec = JobSpec(**spec)
     obj = make_objective(spec.objective_type, spec.kappa, **spec.options)
     method = get_method(spec.method)
-    if isinstance(spec.start, list):
-        seed_ids = [0]
-        S = np.asarray([spec.start], dtype=float)
-    else:
-        seed_ids = list(range(spec.seeds))
-        S = start_points(
-            obj, spec.objective, seed_ids, base_seed=spec.base_seed, scale=spec.start_scale
-        )
+    fixed = isinstance(spec.start, list)
+    S, seed_ids = resolve_starts(
+        obj, spec.objective, starts=[spec.start] if fixed else None, seeds=spec.seeds,
+        base_seed=spec.base_seed, scale=spec.start_scale,
+    )  # fmt: skip
     keys = noise_keys(obj, spec.objective, seed_ids, spec.base_seed)
     pts = np.asarray(spec.points, dtype=float).reshape(-1, 2)
     abs_alpha = to_absolute(pts[:, 0], spec.alpha_unit, obj.L)
     n_s = len(seed_ids)
-    ip = np.repeat(np.arange(len(pts)), n_s)
-    js = np.tile(np.arange(n_s), len(pts))
-    res = run_batch(
-        obj, method, abs_alpha[ip], pts[ip, 1], S[js],
-        tol=spec.tol, max_iter=spec.max_iter, keys=keys[js], curve_points=spec.curve_points,
+    res, ip, js = run_points(
+        obj, method, abs_alpha, pts[:, 1], S, keys,
+        tol=spec.tol, max_iter=spec.max_iter, curve_points=spec.curve_points,
     )  # fmt: skip
     sims = []
     for r in range(len(ip)):
