@@ -22,27 +22,15 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from workflow_helpers import copy_workflow, snakemake  # noqa: E402
+from workflow_helpers import copy_workflow, snakemake, study_config  # noqa: E402
 
 from momentumlab.study import plan, simulate_job  # noqa: E402
 
 SIMS = "results/tables/simulations.csv"
-
-
-def defaulted(config_path: Path) -> dict:
-    """The config with the schema's defaults, as the workflow sees it."""
-    cfg = yaml.safe_load(config_path.read_text())
-    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
-    for key, spec in schema["properties"].items():
-        if key not in cfg and "default" in spec:
-            cfg[key] = spec["default"]
-    return cfg
 
 
 def timed(fn):
@@ -52,7 +40,7 @@ def timed(fn):
 
 
 def in_process(config_path: Path) -> tuple[float, int]:
-    jobs = plan(defaulted(config_path)).jobs
+    jobs = plan(study_config(config_path)).jobs
     t, n = timed(lambda: sum(len(simulate_job(j)[0]) for j in jobs))
     return t, n
 
@@ -83,7 +71,7 @@ def main() -> None:
         subprocess.run([sys.executable, str(ROOT / "benchmarks" / "engine.py")], check=True)
 
     default = ROOT / "config" / "config.yaml"
-    n_jobs = len(plan(defaulted(default)).jobs)
+    n_jobs = len(plan(study_config(default)).jobs)
     t_proc, n_sims = in_process(default)
     cold, warm, dry, jobs = study_run("config/config.yaml", args.cores, SIMS)
     print(f"\n(b) default study: {n_sims} simulations in {n_jobs} simulation jobs")
@@ -97,7 +85,7 @@ def main() -> None:
 
     if not args.skip_large:
         large = ROOT / "config" / "presets" / "large.yaml"
-        lp = plan(defaulted(large))
+        lp = plan(study_config(large))
         full, _, _, _ = study_run("config/presets/large.yaml", args.cores)
         print(f"\n(d) large preset: {lp.n_simulations} simulations in {len(lp.jobs)} simulation"
               f" jobs, whole pipeline (simulations, statistics, report) on {args.cores} cores:"

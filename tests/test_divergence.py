@@ -16,8 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
-from workflow_helpers import copy_workflow, snakemake
+from workflow_helpers import copy_workflow, snakemake, study_config
 
 import momentumlab as ml
 from momentumlab import theory
@@ -167,11 +166,7 @@ def divergent(divergent_run):
 
 
 def full_config(root: Path) -> dict:
-    cfg = yaml.safe_load((root / DIVERGENT).read_text())
-    for key, value in [("points_per_job", "all"), ("seed", 0), ("start", "random"),
-                       ("start_scale", 1.0), ("curve_points", 40)]:  # fmt: skip
-        cfg.setdefault(key, value)
-    return cfg
+    return study_config(root / DIVERGENT)
 
 
 @pytest.mark.workflow

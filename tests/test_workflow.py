@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from workflow_helpers import QUICK, copy_workflow, snakemake
+from workflow_helpers import QUICK, copy_workflow, snakemake, study_config
 
 from momentumlab.study import SIM_COLUMNS, plan
 from momentumlab.tables import read_csv, read_header
@@ -51,13 +51,7 @@ def test_cold_run_writes_the_tidy_table(cold):
         assert col in header
     assert header == SIM_COLUMNS
     rows = read_csv(table)
-    cfg = yaml.safe_load((cold / QUICK).read_text())
-    cfg.setdefault("points_per_job", "all")
-    cfg.setdefault("alpha_unit", "inv_L")
-    cfg.setdefault("seed", 0)
-    cfg.setdefault("start", "random")
-    cfg.setdefault("start_scale", 1.0)
-    cfg.setdefault("curve_points", 40)
+    cfg = study_config(cold / QUICK)
     assert len(rows) == plan(cfg).n_simulations
     assert {r["status"] for r in rows} <= {"converged", "diverged", "max_iter"}
     # GD is simulated once per alpha, never once per beta

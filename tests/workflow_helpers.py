@@ -12,6 +12,19 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW_FILES = ["Snakefile", "workflow", "scripts", "config", "report"]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 QUICK = "config/presets/quick.yaml"
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def study_config(path: Path) -> dict:
+    """A config file as the workflow sees it: numbers coerced, the schema's defaults filled."""
+    import yaml
+    from snakemake.utils import validate
+
+    from momentumlab.study import coerce_numbers
+
+    cfg = coerce_numbers(yaml.safe_load(Path(path).read_text()))
+    validate(cfg, str(SCHEMA))
+    return cfg
 
 
 def copy_workflow(dest: Path) -> Path:

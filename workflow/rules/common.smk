@@ -95,11 +95,13 @@ NUMERICS = momentumlab.NUMERICS_VERSION
 CONFIG_FILES = [str(p) for p in workflow.overwrite_configfiles] or ["config/config.yaml"]
 
 
-SIM_OUTPUT = f"results/sims/{JOB_PATTERN}"  # + ".sims.csv" / ".curves.csv"
+SIM_ROOT = "results/sims"
+SIM_OUTPUT = f"{SIM_ROOT}/{JOB_PATTERN}"  # + ".sims.csv" / ".curves.csv"
 
 
 def job_outputs(suffix):
-    return [f"results/sims/{path}.{suffix}" for path in JOBS]
+    """Every simulation job's output of one kind, in the plan's canonical order."""
+    return [f"{SIM_ROOT}/{path}.{suffix}" for path in JOBS]
 
 
 def job_params(wildcards):
