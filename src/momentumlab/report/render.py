@@ -186,7 +186,8 @@ def slopes_table(slopes, objectives, csv) -> Table | None:
     if not rows:
         return None
     order = {o: i for i, o in enumerate(objectives)}
-    rows.sort(key=lambda r: (order.get(r["objective"], 99), str(r["method"])))
+    methods = method_order([*(r["method"] for r in rows), *figures.METHOD_COLORS])
+    rows.sort(key=lambda r: (order.get(r["objective"], len(order)), methods.index(r["method"])))
     out = [
         [
             r["objective"],
