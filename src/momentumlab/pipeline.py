@@ -36,16 +36,13 @@ def mark_run_started(path: str) -> None:
 
 def job_stats(job_outputs: list[str], started_file: str) -> dict:
     """How many simulation jobs ran in the current run, and how many were reused from cache."""
+    total = len(job_outputs)
     try:
         started = float(Path(started_file).read_text())
-    except (OSError, ValueError):
-        started = None
-    ran = sum(1 for p in job_outputs if started is not None and os.path.getmtime(p) >= started)
-    return {
-        "jobs_total": len(job_outputs),
-        "jobs_run": ran if started is not None else None,
-        "jobs_cached": len(job_outputs) - ran if started is not None else None,
-    }
+    except (OSError, ValueError):  # no start stamp: say so rather than guess
+        return {"jobs_total": total, "jobs_run": None, "jobs_cached": None}
+    ran = sum(1 for p in job_outputs if os.path.getmtime(p) >= started)
+    return {"jobs_total": total, "jobs_run": ran, "jobs_cached": total - ran}
 
 
 def lecture(settings: dict, trajectories_out: str, landscape_out: str) -> None:
