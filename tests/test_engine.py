@@ -257,3 +257,40 @@ def test_bad_simulation_requests(kw, match):
 def test_unknown_method():
     with pytest.raises(ml.ConfigError, match="unknown method 'adam'; allowed"):
         ml.simulate("quadratic", "adam", alpha=0.1)
+
+
+def test_runs_that_stop_early_leave_the_others_untouched():
+    # Converged and diverged runs are carried for a while before the batch is compacted; every
+    # run's record, loss curve and path must still equal the same run alone.
+    obj = ml.make_objective("quadratic", 100.0, dim=5, spectrum="logspace")
+    n = 120
+    gen = np.random.default_rng(7)
+    alpha = gen.uniform(0.05, 4.2, n) / obj.L  # fast, slow, censored and diverging runs
+    beta = gen.uniform(0.0, 0.95, n)
+    starts = ml.start_points(obj, "carry", list(range(n)))
+    starts[5] = 0.0  # starts at the optimum
+    kw = dict(tol=1e-8, max_iter=300, curve_points=25, keep_path=True)
+    method = ml.get_method("nesterov")
+    batch = ml.run_batch(obj, method, alpha, beta, starts, **kw)
+    assert set(batch.status) == {"converged", "diverged", "max_iter"}
+    assert batch.status[5] == "converged" and batch.iterations[5] == 0
+    for i in range(n):
+        one = ml.run_batch(obj, method, alpha[i : i + 1], beta[i : i + 1], starts[i : i + 1], **kw)
+        assert (one.status[0], one.iterations[0]) == (batch.status[i], batch.iterations[i])
+        assert one.final_gap[0] == batch.final_gap[i]
+        np.testing.assert_array_equal(one.curve[0], batch.curve[i])
+        np.testing.assert_array_equal(one.path[0], batch.path[i])
+        stop = batch.iterations[i]
+        assert np.isnan(batch.path[i, stop + 1 :]).all()  # nothing recorded after a stop
+
+
+def test_runs_stopping_at_the_last_iteration_beside_censored_ones():
+    # GD at 2/(L + mu) from [1, 1] at kappa = 100 converges in exactly 346 iterations: with
+    # max_iter = 346, half the batch stops on the last iteration and the rest is censored.
+    obj = ml.make_objective("quadratic", 100.0)
+    alpha = np.repeat([2.0 / (obj.L + obj.mu), 1e-4], 10)
+    starts = np.ones((20, 2))
+    res = ml.run_batch(obj, ml.get_method("gd"), alpha, 0.0, starts, max_iter=346)
+    assert list(res.status) == ["converged"] * 10 + ["max_iter"] * 10
+    assert (res.iterations == 346).all()
+    assert np.isfinite(res.final_gap).all() and (res.curve[:, -1] > 0).all()

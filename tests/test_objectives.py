@@ -5,6 +5,7 @@ import pytest
 
 import momentumlab as ml
 from momentumlab.objectives import Logistic, _newton_logistic
+from momentumlab.rowwise import matmul_rows, rowdot
 
 CASES = [
     ("quadratic", dict(dim=2)),
@@ -117,3 +118,34 @@ def test_bad_objective_requests_are_precise(name, opts, match):
 def test_kappa_below_one_is_refused():
     with pytest.raises(ml.ConfigError, match="kappa must be a number >= 1"):
         ml.make_objective("quadratic", 0.5)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7])
+@pytest.mark.parametrize("d", [1, 2, 3, 50])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_rowdot_sums_columns_in_order_for_every_layout(n, d, order):
+    # a run's value must not depend on the batch around it: same order, same rounding
+    gen = np.random.default_rng(n * 100 + d)
+    A = np.array(gen.normal(size=(n, d)) * 10.0 ** gen.integers(-8, 8, size=(n, d)), order=order)
+    B = np.array(gen.normal(size=(n, d)), order=order)
+    expected = []
+    for i in range(n):
+        acc = A[i, 0] * B[i, 0]
+        for j in range(1, d):
+            acc = acc + A[i, j] * B[i, j]
+        expected.append(acc)
+    np.testing.assert_array_equal(rowdot(A, B), expected)
+
+
+@pytest.mark.parametrize("n", [1, 2, 9, 40])  # up to 8 rows, then more: both paths
+def test_matmul_rows_rounds_each_row_alone(n):
+    gen = np.random.default_rng(n)
+    X, M = gen.normal(size=(n, 50)), gen.normal(size=(50, 7))
+    out = matmul_rows(X, M)
+    np.testing.assert_allclose(out, X @ M, rtol=1e-12, atol=1e-12)
+    for i in range(n):
+        np.testing.assert_array_equal(out[i], matmul_rows(X[i : i + 1], M)[0])
+        expected = X[i, 0] * M[0]
+        for j in range(1, 50):
+            expected = expected + X[i, j] * M[j]
+        np.testing.assert_array_equal(out[i], expected)

@@ -13,6 +13,7 @@ from .errors import ConfigError
 from .methods import get_method
 from .naming import fmt
 from .objectives import Objective, make_objective
+from .rowwise import matmul_rows
 
 ALPHA_UNITS = ("absolute", "inv_L")
 
@@ -60,7 +61,7 @@ def start_points(
         dtype=np.uint64,
     )
     z = rng.normal(keys, 0, objective.dim)
-    return objective.minimizer + scale * (z @ objective.start_metric())
+    return objective.minimizer + scale * matmul_rows(z, objective.start_metric())
 
 
 def noise_keys(objective: Objective, label: str, seeds: Sequence[int], base_seed: int = 0):

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import rng
 from .errors import ConfigError
+from .rowwise import rowdot
 
 SPECTRA = ("two_point", "logspace", "uniform")
 
@@ -87,14 +88,14 @@ class Quadratic(Objective):
         return W * self.eigs if self.A is None else W @ self.A
 
     def value(self, W):
-        return 0.5 * np.einsum("ij,ij->i", W, self._Aw(W))
+        return 0.5 * rowdot(W, self._Aw(W))
 
     def grad(self, W):
         return self._Aw(W)
 
     def value_and_grad(self, W):
         G = self._Aw(W)
-        return 0.5 * np.einsum("ij,ij->i", W, G), G
+        return 0.5 * rowdot(W, G), G
 
     def canonical(self):
         if self.A is None:
@@ -120,20 +121,26 @@ class Rosenbrock(Objective):
     P: np.ndarray = field(default=None, repr=False)
     b: float = 100.0
 
+    def _u(self, W):
+        """u = P w for every row (the 2-D map written out: the same rounding in any batch)."""
+        P, w1, w2 = self.P, W[:, 0], W[:, 1]
+        return w1 * P[0, 0] + w2 * P[0, 1], w1 * P[1, 0] + w2 * P[1, 1]
+
     def value(self, W):
-        U = W @ self.P.T
-        x, y = U[:, 0], U[:, 1]
+        x, y = self._u(W)
         return (1.0 - x) ** 2 + self.b * (y - x * x) ** 2
 
     def grad(self, W):
         return self.value_and_grad(W)[1]
 
     def value_and_grad(self, W):
-        U = W @ self.P.T
-        x, y = U[:, 0], U[:, 1]
+        x, y = self._u(W)
         r = y - x * x
-        gu = np.stack([-2.0 * (1.0 - x) - 4.0 * self.b * x * r, 2.0 * self.b * r], axis=1)
-        return (1.0 - x) ** 2 + self.b * r * r, gu @ self.P
+        gx, gy = -2.0 * (1.0 - x) - 4.0 * self.b * x * r, 2.0 * self.b * r
+        G = np.empty_like(W)  # G = P^T grad R(u), one column at a time
+        G[:, 0] = gx * self.P[0, 0] + gy * self.P[1, 0]
+        G[:, 1] = gx * self.P[0, 1] + gy * self.P[1, 1]
+        return (1.0 - x) ** 2 + self.b * r * r, G
 
 
 @dataclass(frozen=True)
