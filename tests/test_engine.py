@@ -259,16 +259,24 @@ def test_unknown_method():
         ml.simulate("quadratic", "adam", alpha=0.1)
 
 
-def test_runs_that_stop_early_leave_the_others_untouched():
+@pytest.mark.parametrize(
+    "name, opts, scale",
+    [
+        ("quadratic", dict(dim=5, spectrum="logspace"), 1.0),
+        ("quadratic", dict(dim=6, spectrum="uniform", rotate=True), 1.0),
+        ("rosenbrock", {}, 0.2),
+    ],
+)
+def test_runs_that_stop_early_leave_the_others_untouched(name, opts, scale):
     # Converged and diverged runs are carried for a while before the batch is compacted; every
-    # run's record, loss curve and path must still equal the same run alone.
-    obj = ml.make_objective("quadratic", 100.0, dim=5, spectrum="logspace")
+    # run's record, loss curve and path must still equal the same run alone, bit for bit.
+    obj = ml.make_objective(name, 100.0, **opts)
     n = 120
     gen = np.random.default_rng(7)
     alpha = gen.uniform(0.05, 4.2, n) / obj.L  # fast, slow, censored and diverging runs
     beta = gen.uniform(0.0, 0.95, n)
-    starts = ml.start_points(obj, "carry", list(range(n)))
-    starts[5] = 0.0  # starts at the optimum
+    starts = scale * ml.start_points(obj, "carry", list(range(n)))
+    starts[5] = obj.minimizer  # starts at the optimum
     kw = dict(tol=1e-8, max_iter=300, curve_points=25, keep_path=True)
     method = ml.get_method("nesterov")
     batch = ml.run_batch(obj, method, alpha, beta, starts, **kw)
