@@ -29,7 +29,8 @@ def matmul_rows(X: np.ndarray, M: np.ndarray) -> np.ndarray:
     """X @ M for X of shape (n, d), each output accumulated over j = 0, 1, ..., d-1 in order.
 
     A few rows: one ``cumsum`` over all the products (cheap for a lone run); more rows: one
-    elementwise pass per j. Fine for start points, rotations and the 2-D Rosenbrock's maps.
+    elementwise pass per j. Meant for start points and rotations, once per batch (d passes
+    are too many for the iteration loop).
     """
     X = np.asarray(X, dtype=float)
     if X.shape[0] <= _FEW_ROWS:
