@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,11 @@ def _rerun(root, preset):
     return before, after, changed
 
 
+def _dry_run(root, *args):
+    proc = snakemake(root, "-n", *args)
+    return proc.stdout + proc.stderr
+
+
 def test_adding_a_beta_reruns_only_momentum_family_jobs(workdir):
     snakemake(workdir, "results/tables/simulations.csv", "--cores", "2", "--configfile", QUICK)
     cfg = yaml.safe_load((workdir / QUICK).read_text())
@@ -129,3 +135,19 @@ def test_canonical_file_names_for_equal_numbers(workdir):
         return sorted(set(re.findall(r"results/sims/[^\s,]+", out)))
 
     assert files(a) == files(b) and any("kappa_10/" in f for f in files(a))
+
+
+def test_a_numerics_version_bump_reruns_every_simulation_job(cold, tmp_path):
+    # NUMERICS_VERSION is a param of every simulation job: changing it makes them all outdated
+    root = tmp_path / "bumped"
+    shutil.copytree(cold, root, symlinks=True)
+    target = ("results/tables/simulations.csv", "--configfile", QUICK)
+    assert "Nothing to be done" in _dry_run(root, *target)
+    common = root / "workflow" / "rules" / "common.smk"
+    text = common.read_text()
+    assert "NUMERICS = momentumlab.NUMERICS_VERSION\n" in text
+    common.write_text(text.replace("NUMERICS_VERSION\n", 'NUMERICS_VERSION + ".next"\n'))
+    out = _dry_run(root, *target)
+    n_jobs = len(plan(study_config(root / QUICK)).jobs)
+    assert re.search(rf"^simulate\s+{n_jobs}$", out, re.M), out
+    assert "params" in out.lower()
