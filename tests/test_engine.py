@@ -302,22 +302,3 @@ def test_runs_stopping_at_the_last_iteration_beside_censored_ones():
     assert list(res.status) == ["converged"] * 10 + ["max_iter"] * 10
     assert (res.iterations == 346).all()
     assert np.isfinite(res.final_gap).all() and (res.curve[:, -1] > 0).all()
-
-
-def test_points_per_job_does_not_change_the_numbers():
-    # the same simulations split into one job or into many give identical rows
-    from workflow_helpers import QUICK, ROOT, study_config
-
-    from momentumlab import study
-
-    cfg = study_config(ROOT / QUICK)
-    cfg.update(kappas=[100.0], methods=["heavy_ball"])
-
-    def rows(points_per_job):
-        jobs = study.plan({**cfg, "points_per_job": points_per_job}).jobs
-        out = [row for job in jobs for row in study.simulate_job(job)[0]]
-        return sorted(out, key=lambda r: (r["objective"], r["alpha"], r["beta"], r["seed"]))
-
-    whole, split = rows("all"), rows(5)
-    assert {r["objective"] for r in whole} == {"quad2d", "rosenbrock"}
-    assert len(whole) == 2 * 12 * 4 and whole == split

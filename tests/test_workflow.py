@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from workflow_helpers import QUICK, copy_workflow, snakemake, study_config
+from workflow_helpers import QUICK, ROOT, copy_workflow, snakemake, study_config
 
-from momentumlab.study import SIM_COLUMNS, plan
+from momentumlab.study import SIM_COLUMNS, plan, simulate_job
 from momentumlab.tables import read_csv, read_header
 
 pytestmark = pytest.mark.workflow
@@ -151,3 +151,18 @@ def test_a_numerics_version_bump_reruns_every_simulation_job(cold, tmp_path):
     n_jobs = len(plan(study_config(root / QUICK)).jobs)
     assert re.search(rf"^simulate\s+{n_jobs}$", out, re.M), out
     assert "params" in out.lower()
+
+
+def test_points_per_job_does_not_change_the_numbers():
+    # the same simulations split into one job or into many give identical rows
+    cfg = study_config(ROOT / QUICK)
+    cfg.update(kappas=[100.0], methods=["heavy_ball"])
+
+    def rows(points_per_job):
+        jobs = plan({**cfg, "points_per_job": points_per_job}).jobs
+        out = [row for job in jobs for row in simulate_job(job)[0]]
+        return sorted(out, key=lambda r: (r["objective"], r["alpha"], r["beta"], r["seed"]))
+
+    whole, split = rows("all"), rows(5)
+    assert {r["objective"] for r in whole} == {"quad2d", "rosenbrock"}
+    assert len(whole) == 2 * 12 * 4 and whole == split
