@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+_FEW_ROWS = 8  # up to this many rows, matmul_rows takes one cumsum over all the products
+
 
 def rowdot(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """Row sums of A * B, accumulated over the columns in order (j = 0, 1, ..., d-1).
@@ -39,6 +41,3 @@ def matmul_rows(X: np.ndarray, M: np.ndarray) -> np.ndarray:
     for j in range(1, X.shape[1]):
         out += X[:, j : j + 1] * M[j]
     return out
-
-
-_FEW_ROWS = 8
