@@ -22,6 +22,7 @@ class Method(NamedTuple):
     init: Callable
     update: Callable
     ema: bool  # alpha multiplies an average of gradients (the lecture's form)
+    nesterov: bool  # the step is g + beta v (a look-ahead), not v
     uses_beta: bool
     doc: str
 
@@ -57,40 +58,44 @@ def _gd():
     return init, update
 
 
+def _traced(name: str, *, ema: bool, nesterov: bool, doc: str) -> Method:
+    """A momentum method: :func:`trace` with these flags, recorded on the Method as well."""
+    init, update = trace(ema=ema, nesterov=nesterov)
+    return Method(name, init, update, ema, nesterov, uses_beta=True, doc=doc)
+
+
 METHODS: dict[str, Method] = {
     "gd": Method(
         "gd",
         *_gd(),
         ema=False,
+        nesterov=False,
         uses_beta=False,
         doc="Gradient descent: w <- w - alpha g (Cauchy 1847).",
     ),
-    "momentum": Method(
+    "momentum": _traced(
         "momentum",
-        *trace(ema=True, nesterov=False),
         ema=True,
-        uses_beta=True,
+        nesterov=False,
         doc=(
             "Momentum as an exponentially weighted average of gradients (the lecture's form, "
             "Ng's deep-learning course): v <- beta v + (1 - beta) g, w <- w - alpha v, v_0 = 0. "
             "Equals heavy_ball(alpha (1 - beta), beta); beta = 0 is GD."
         ),
     ),
-    "heavy_ball": Method(
+    "heavy_ball": _traced(
         "heavy_ball",
-        *trace(ema=False, nesterov=False),
         ema=False,
-        uses_beta=True,
+        nesterov=False,
         doc=(
             "Polyak's heavy ball (Polyak 1964): v <- beta v + g, w <- w - alpha v; "
             "PyTorch SGD(momentum=beta), optax.sgd(momentum=beta)."
         ),
     ),
-    "nesterov": Method(
+    "nesterov": _traced(
         "nesterov",
-        *trace(ema=False, nesterov=True),
         ema=False,
-        uses_beta=True,
+        nesterov=True,
         doc=(
             "Nesterov's accelerated gradient in PyTorch's convention (Sutskever et al. 2013): "
             "v <- beta v + g, w <- w - alpha (g + beta v)."

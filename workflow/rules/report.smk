@@ -30,7 +30,8 @@ rule report:
     input:
         tables=expand("results/tables/{name}.csv", name=REPORT_INPUT_TABLES),
         templates=["report/templates/report.html.j2", "report/templates/macros.html.j2",
-                   "report/templates/report.css"],
+                   "report/templates/report.css", "report/templates/explorer.html.j2",
+                   "report/templates/explorer.js", "report/templates/explorer.css"],
         jobs=job_outputs("sims.csv"),
     output:
         html="results/report/index.html",

@@ -19,6 +19,7 @@ from .data import (
     num,
     objective_order,
 )
+from .explorer import explorer_context
 from .figures import label
 
 TEMPLATE = "report.html.j2"
@@ -400,6 +401,7 @@ def build_context(
         "slope_sentences": summary.slope_sentences(t["slopes"], objectives, level),
         "failures": summary.failures(t["status_counts"], t["cells"]),
         "figures": figs,
+        "explorer": explorer_context(t["cells"], config),
         "tables": tables,
         "downloads": [{"name": f"{k}.csv", "href": v} for k, v in links.items()],
         "missing_tables": missing,
