@@ -465,10 +465,9 @@
     }
     var mp = cur.map, na = mp.alpha_L.length, nb = mp.beta.length;
     var sz = sizeSvg(svg, nb === 1 ? 0.22 : 0.62, 90, 300), W = sz[0], H = sz[1];
-    var ml = 40, mr = 8, mt = 8, mb = 34, cw = (W - ml - mr) / na, ch = (H - mt - mb) / nb;
+    var ml = 40, mr = 8, mt = 8, mb = 50, cw = (W - ml - mr) / na, ch = (H - mt - mb) / nb;
     var meds = mp.median.filter(function (v) { return v !== null && v > 0; }).map(Math.log);
-    var lmin = Math.min.apply(null, meds.concat([0])), lmax = Math.max.apply(null, meds.concat([1]));
-    if (!meds.length) { lmin = 0; lmax = 1; }
+    var lmin = meds.length ? Math.min.apply(null, meds) : 0, lmax = meds.length ? Math.max.apply(null, meds) : 1;
     if (inspect && (inspect.map !== mp)) inspect = null;
     var sel = inspect ? inspect.cell : cur.near;
     for (var b = 0; b < nb; b++) for (var a = 0; a < na; a++) {
@@ -485,12 +484,18 @@
     mp.alpha_L.forEach(function (x, a) {
       if (a % every === 0) svgEl("text", { x: ml + (a + 0.5) * cw, y: H - mb + 14, "text-anchor": "middle", "class": "ex-tick" }, svg, num(x, 3));
     });
-    svgEl("text", { x: ml + (W - ml - mr) / 2, y: H - 4, "text-anchor": "middle", "class": "ex-lab" }, svg, "α·L (grid)");
+    svgEl("text", { x: ml + (W - ml - mr) / 2, y: H - mb + 29, "text-anchor": "middle", "class": "ex-lab" }, svg, "α·L (the study's grid)");
     var everyB = Math.max(1, Math.ceil(nb * 14 / (H - mt - mb)));
     if (METHODS[state.method].uses_beta) mp.beta.forEach(function (x, b) {
       if (b % everyB === 0) svgEl("text", { x: ml - 4, y: mt + (nb - 0.5 - b) * ch + 4, "text-anchor": "end", "class": "ex-tick" }, svg, num(x, 3));
     });
     svgEl("text", { x: 2, y: mt + 10, "class": "ex-lab" }, svg, METHODS[state.method].uses_beta ? "β" : "");
+    var kx = ml, ky = H - 3, key = svgEl("g", { "class": "ex-tick" }, svg);
+    if (meds.length) {
+      for (var q = 0; q < 10; q++) svgEl("rect", { x: kx + 36 + q * 7, y: ky - 8, width: 7, height: 8, fill: shade(q / 9) }, key);
+      svgEl("text", { x: kx + 32, y: ky, "text-anchor": "end" }, key, iters(Math.exp(lmin)));
+      svgEl("text", { x: kx + 110, y: ky }, key, iters(Math.exp(lmax)) + " iterations");
+    }
     svg._grid = { mp: mp, ml: ml, mt: mt, cw: cw, ch: ch, na: na, nb: nb, cur: cur };
     showCell(cur, mp, sel[0], sel[1], !inspect);
   }
@@ -498,7 +503,7 @@
     var i = b * mp.alpha_L.length + a, m = METHODS[mp.method];
     var where = m.label + " at α·L = " + num(mp.alpha_L[a], 4) + (m.uses_beta ? ", β = " + num(mp.beta[b], 4) : "") + ", κ = " + num(mp.kappa, 4);
     var runs = mp.runs[i] === null ? "" : " (" + mp.converged[i] + " of " + mp.runs[i] + " starts converged)";
-    if (mp.median[i] === null) return where + ": median beyond the budget" + runs;
+    if (mp.median[i] === null) return where + ": median beyond the budget (×)" + runs;
     return where + ": median " + iters(mp.median[i]) + " iterations, " + DATA.level + " interval [" + iters(mp.lo[i]) + ", " + iters(mp.hi[i]) + "]" + runs;
   }
   function showCell(cur, mp, a, b, isNearest) {
@@ -538,7 +543,7 @@
     drawPath(ui.pathGd, gd, true);
     if (timing.firstPathMs === null) timing.firstPathMs = performance.now();
     ui.pathCap.textContent = r.method.label + " at α·L = " + num(r.alphaL, 4) + (r.method.uses_beta ? ", β = " + num(r.beta, 4) : "") +
-      ": " + outcomeWords(r) + (r.drawn < Math.min(HORIZON, r.settling || HORIZON) ? "; first " + iters(r.drawn) + " iterations drawn" : "") + ".";
+      ": " + outcomeWords(r) + (r.status !== "diverged" && r.drawn < Math.min(HORIZON, r.settling || HORIZON) ? "; first " + iters(r.drawn) + " iterations drawn" : "") + ".";
     ui.gdCap.textContent = "GD at α·L = " + num(gd.alphaL, 4) + ": " + outcomeWords(gd) + ".";
     drawLoss();
     drawTheory();
