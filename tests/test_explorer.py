@@ -24,7 +24,7 @@ from workflow_helpers import QUICK, ROOT, copy_workflow, snakemake, study_config
 import momentumlab as ml
 from momentumlab import theory
 from momentumlab.methods import METHODS
-from momentumlab.report import build_report
+from momentumlab.report import build_report, make_env
 from momentumlab.report.browser import Browser, find_chromium
 from momentumlab.report.explorer import explorer_context, method_specs, study_objective
 from momentumlab.tables import read_csv
@@ -89,10 +89,23 @@ def test_context_packs_the_2d_quadratic_cells():
     assert explorer_context([], {"objectives": {}})["data"]["study"] is None
 
 
-def test_the_script_passes_through_jinja_verbatim(tmp_path):
-    """The script is included by jinja: nothing in it may look like template syntax."""
-    js = (TEMPLATES / "explorer.js").read_text()
-    assert not any(tok in js for tok in ("{{", "{%", "{#"))
+def test_embedded_data_cannot_close_its_script_tag():
+    label = "</script><script>alert(1)</script>"
+    config = {"objectives": {label: {"type": "quadratic", "dim": 2}}}
+    cells = [{"objective": label, "kappa": 10.0, "method": "gd", "alpha_L": 1.0, "beta": 0.0}]
+    ctx = explorer_context(cells, config)
+    assert "<" not in ctx["json"] and json.loads(ctx["json"])["study"]["objective"] == label
+
+
+def test_the_script_and_styles_pass_through_jinja_verbatim():
+    """They are included by jinja: nothing in them may look like template syntax."""
+    html = (
+        make_env(TEMPLATES)
+        .get_template("explorer.html.j2")
+        .render(explorer=explorer_context([], {}))
+    )
+    for name in ("explorer.js", "explorer.css"):
+        assert (TEMPLATES / name).read_text() in html, name
 
 
 # ------------------------------------------------------------------ in Chromium

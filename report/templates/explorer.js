@@ -189,7 +189,7 @@
     x0: $("ex-x0"), y0: $("ex-y0"), gdStep: $("ex-gd-step"), optimal: $("ex-optimal"),
     critical: $("ex-critical"), summary: $("ex-summary"), path: $("ex-path"), pathGd: $("ex-path-gd"),
     pathCap: $("ex-path-cap"), gdCap: $("ex-gd-cap"), loss: $("ex-loss"), theory: $("ex-theory"),
-    map: $("ex-map"), cell: $("ex-cell"), legend: $("ex-legend")
+    map: $("ex-map"), cell: $("ex-cell"), legend: $("ex-legend"), theoryNote: $("ex-theory-note")
   };
 
   // ------------------------------------------------------------------ state
@@ -287,15 +287,18 @@
     var stretch = sk * sy / sx;
     svgEl("text", { x: W / 2 + 4, y: 12, "class": "ex-lab" }, svg,
       "w₂" + (Math.abs(stretch - 1) > 0.01 ? " (drawn ×" + num(stretch, 2) + ")" : ""));
-    var pts = [], lx = null, ly = null, n = r.drawn;
+    // a diverging path is drawn until it leaves the view (then it only gets farther)
+    var pts = [], lx = null, ly = null, n = r.drawn, leave = r.status === "diverged";
     for (var k = 0; k <= n; k++) {
       var a = r.ws[2 * k], b = r.ws[2 * k + 1];
-      if (isNaN(a)) break;
-      var px = X(a), py = Y(b);
-      if (k === n || lx === null || Math.abs(px - lx) + Math.abs(py - ly) >= 0.6) {
+      if (isNaN(a)) { n = k - 1; break; }
+      var px = X(a), py = Y(b), outside = px < 0 || px > W || py < 0 || py > H;
+      if (k === n || lx === null || outside || Math.abs(px - lx) + Math.abs(py - ly) >= 0.6) {
         pts.push(px.toFixed(2) + "," + py.toFixed(2)); lx = px; ly = py;
       }
+      if (leave && outside) { n = k; break; }
     }
+    r.drawnTo = n;
     svgEl("polyline", { points: pts.join(" "), "class": "ex-trace", stroke: r.method.color }, svg);
     var marks = svgEl("g", { fill: r.method.color }, svg), labelled = [];
     for (k = 1; k <= Math.min(n, 40); k++) {
@@ -426,6 +429,13 @@
       dd.setAttribute("data-key", row[0]); dd.setAttribute("data-value", String(row[2]));
       div.appendChild(dt); div.appendChild(dd); ui.theory.appendChild(div);
     });
+    var m = METHODS[state.method], r = model.main, dbl = eigs(state.kappa).filter(function (lam) {
+      var c = charPoly(m, r.alpha, r.beta, lam);
+      return m.uses_beta && Math.abs(discriminant(m, r.alpha, r.beta, lam)) <= 1e-6 * c[0] * c[0];
+    });
+    ui.theoryNote.textContent = dbl.length ? "A double root (critical damping) at curvature " +
+      dbl.map(function (l) { return num(l, 4); }).join(" and ") + ": there the error decays like k ρᵏ, " +
+      "not ρᵏ, so a run needs more iterations than the prediction." : "";
     ui.optimal.disabled = !t.opt;
     ui.critical.disabled = t.cb === null;
   }
@@ -532,6 +542,10 @@
     inspect = null; writeControls(); redraw();
   }
 
+  function leaves(r) {
+    return r.status === "diverged" && r.drawnTo < r.drawn ? "; the path leaves the view at iteration " + iters(r.drawnTo) : "";
+  }
+
   // ------------------------------------------------------------------ redraw
   function redraw() {
     var t = performance.now();
@@ -543,8 +557,8 @@
     drawPath(ui.pathGd, gd, true);
     if (timing.firstPathMs === null) timing.firstPathMs = performance.now();
     ui.pathCap.textContent = r.method.label + " at α·L = " + num(r.alphaL, 4) + (r.method.uses_beta ? ", β = " + num(r.beta, 4) : "") +
-      ": " + outcomeWords(r) + (r.status !== "diverged" && r.drawn < Math.min(HORIZON, r.settling || HORIZON) ? "; first " + iters(r.drawn) + " iterations drawn" : "") + ".";
-    ui.gdCap.textContent = "GD at α·L = " + num(gd.alphaL, 4) + ": " + outcomeWords(gd) + ".";
+      ": " + outcomeWords(r) + leaves(r) + (r.status !== "diverged" && r.drawn < Math.min(HORIZON, r.settling || HORIZON) ? "; first " + iters(r.drawn) + " iterations drawn" : "") + ".";
+    ui.gdCap.textContent = "GD at α·L = " + num(gd.alphaL, 4) + ": " + outcomeWords(gd) + leaves(gd) + ".";
     drawLoss();
     drawTheory();
     drawMap();
@@ -654,7 +668,7 @@
   // for tests and the benchmark: the drawn iterates and what the readout shows
   function drawnRun(r) {
     var it = [];
-    for (var k = 0; k <= r.drawn; k++) it.push([r.ws[2 * k], r.ws[2 * k + 1]]);
+    for (var k = 0; k <= r.drawnTo; k++) it.push([r.ws[2 * k], r.ws[2 * k + 1]]);
     return { method: r.method.name, alpha: r.alpha, alphaL: r.alphaL, beta: r.beta, kappa: r.kappa,
       start: r.start, iterates: it, status: r.status, settling: r.settling, firstHit: r.firstHit,
       divergedAt: r.divergedAt, horizon: r.horizon, rho: r.rho };

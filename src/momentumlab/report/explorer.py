@@ -14,6 +14,8 @@ the config, packed per (kappa, method) as an alpha_L x beta grid.
 
 from __future__ import annotations
 
+from jinja2.utils import htmlsafe_json_dumps
+
 from .. import DIVERGENCE_FACTOR
 from ..methods import METHODS
 from ..theory import OPTIMAL
@@ -99,7 +101,7 @@ def measured_maps(cells: list[dict], objective: str) -> list[dict]:
 
 
 def explorer_context(cells: list[dict], config: dict) -> dict:
-    """What ``explorer.html.j2`` needs: ``data`` (embedded as JSON) and a few words."""
+    """What ``explorer.html.j2`` needs: ``data``, as compact script-safe ``json``, and words."""
     found = study_objective(config)
     spec = found[1] if found else {}
     tol = num(spec.get("tol")) or num(config.get("tol")) or DEFAULT_TOL
@@ -130,6 +132,7 @@ def explorer_context(cells: list[dict], config: dict) -> dict:
     }
     return {
         "data": data,
+        "json": htmlsafe_json_dumps(data, separators=(",", ":")),  # safe inside <script>
         "objective": found[0] if found else None,
         "tol": tol,
         "horizon": horizon,
