@@ -13,24 +13,25 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+import test_browser
 from workflow_helpers import QUICK, ROOT, copy_workflow, snakemake, study_config
 
 import momentumlab as ml
 from momentumlab import theory
 from momentumlab.methods import METHODS
 from momentumlab.report import build_report, make_env
-from momentumlab.report.browser import Browser, find_chromium
+from momentumlab.report.browser import Browser
 from momentumlab.report.explorer import explorer_context, method_specs, study_objective
 from momentumlab.tables import read_csv
 
 TEMPLATES = ROOT / "report" / "templates"
 RTOL = 1e-12
+chromium = test_browser.chromium  # the fixture: Chromium's path, or skip/fail as there
 
 
 # ------------------------------------------------------------------ without a browser
@@ -109,17 +110,6 @@ def test_the_script_and_styles_pass_through_jinja_verbatim():
 
 
 # ------------------------------------------------------------------ in Chromium
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    exe = find_chromium()
-    if exe is None:
-        reason = "Chromium is not installed (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " and CI=true: the browser test must run in CI")
-        pytest.skip(reason)
-    return exe
 
 
 @pytest.fixture(scope="module")
