@@ -409,7 +409,7 @@
       ["rho", "spectral radius ρ at (α, β)", r.rho, num(r.rho, 4) + (r.rho < 1 ? "" : " (≥ 1: no convergence)")],
       ["predicted", "predicted iterations log(tol)/(2 log ρ)", predictedIterations(r.rho, TOL), iters(predictedIterations(r.rho, TOL))],
       ["margin", "stability margin 1 − ρ", 1 - r.rho, num(1 - r.rho, 3)],
-      ["max_alpha_L", "largest stable α·L at this β", amax * L, num(amax * L, 4) + " (this step is " + num(100 * r.alpha / amax, 3) + "% of it)"]
+      ["max_alpha_L", "largest stable α·L" + (m.uses_beta ? " at this β" : ""), amax * L, num(amax * L, 4) + " (this step is " + num(100 * r.alpha / amax, 3) + "% of it)"]
     ];
     if (opt) {
       rows.push(["opt_alpha_L", "optimal α·L for κ = " + num(L, 4), opt.alpha * L, num(opt.alpha * L, 4)]);
