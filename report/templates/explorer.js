@@ -566,6 +566,9 @@
     if (r.status === "settled" && gd.status === "settled" && r.settling > 0) words += " Ratio: " + num(gd.settling / r.settling, 3) + "× fewer iterations than GD.";
     ui.summary.textContent = words;
     root.setAttribute("data-status", r.status);
+    ui.alphaR.setAttribute("aria-valuetext", "α·L = " + num(state.alphaL, 4)); // the sliders are log10
+    ui.kappaR.setAttribute("aria-valuetext", "κ = " + num(state.kappa, 4));
+    ui.betaR.setAttribute("aria-valuetext", "β = " + num(state.beta, 4));
     timing.lastDrawMs = performance.now() - t;
   }
 
