@@ -229,15 +229,14 @@ _ROOT_SLACK = 1e-7
 
 
 def _max_j_r_pow(r):
-    """max over integers j >= 1 of j r^(j-1), for 0 <= r < 1.
+    """An upper bound on max over integers j >= 1 of j r^(j-1), for 0 <= r < 1.
 
-    t r^(t-1) is unimodal in t with its peak at t* = 1 / ln(1/r), so the integer maximum is
-    at floor(t*) or floor(t*) + 1 (or at j = 1 when t* < 1).
+    t r^(t-1) is unimodal in t with its peak at t* = 1 / ln(1/r), where it is 1/(e r ln(1/r));
+    for r <= 1/e, t* <= 1 and the maximum over t >= 1 is 1 (at j = 1). Increasing in r.
     """
-    with np.errstate(divide="ignore"):
-        t = -1.0 / np.log(r)  # r = 0: t = 0
-    j = np.maximum(np.floor(t), 1.0)
-    return np.maximum(j * r ** (j - 1.0), (j + 1.0) * r**j)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        peak = 1.0 / (math.e * r * -np.log(r))
+    return np.where(r <= math.exp(-1.0), 1.0, peak)
 
 
 def recurrence_sup_bound(method, alpha, beta, lam, x0, x1):
@@ -269,21 +268,25 @@ def recurrence_sup_bound(method, alpha, beta, lam, x0, x1):
     Arrays broadcast: alpha, beta per run (column), lam per direction (row), x0, x1 (runs, d).
     """
     c1, c0 = char_poly(method, alpha, beta, lam)
-    c1, c0 = np.broadcast_arrays(c1, c0)
-    disc = np.sqrt((c1 * c1 - 4.0 * c0).astype(complex))
-    z1, z2 = (-c1 + disc) / 2.0, (-c1 - disc) / 2.0
-    swap = np.abs(z2) > np.abs(z1)
-    p, q = np.where(swap, z2, z1), np.where(swap, z1, z2)
+    disc = c1 * c1 - 4.0 * c0
+    real = disc >= 0
+    sd = np.sqrt(np.abs(disc))  # |p - q|, real or complex roots
+    # p = pr + i pi; real roots: the larger in modulus (q = c0 / p, without cancellation)
+    pr = np.where(real, (np.copysign(sd, -c1) - c1) / 2.0, -c1 / 2.0)
+    pi = np.where(real, 0.0, sd / 2.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        aq_real = np.where(pr != 0, np.abs(c0) / np.abs(pr), 0.0)
+    r_c = np.sqrt(np.maximum(c0, 0.0))  # complex roots: |p| = |q| = sqrt(c0)
     slack = _ROOT_SLACK * (1.0 + np.abs(c1) + np.abs(c0))
-    r = np.abs(p) + slack
-    aq = np.abs(q) + slack
-    sep = np.maximum(np.abs(p - q) - 2.0 * slack, 0.0)
+    r = np.where(real, np.abs(pr), r_c) + slack
+    aq = np.where(real, aq_real, r_c) + slack
+    sep = np.maximum(sd - 2.0 * slack, 0.0)
     x0, x1 = np.asarray(x0, float), np.asarray(x1, float)
     stable = r < 1.0
     rs = np.where(stable, r, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         K = np.minimum(_max_j_r_pow(rs), np.where(sep > 0, 2.0 * rs / sep, np.inf))
-        c = np.abs(x1 - p * x0) + slack * np.abs(x0)
+        c = np.hypot(x1 - pr * x0, pi * x0) + slack * np.abs(x0)
         bound = np.minimum(rs * np.abs(x0) + c * K, np.abs(x1) + aq * c * K)
     bound = np.where(stable, bound, np.inf)
     return np.where((x0 == 0) & (x1 == 0), 0.0, bound)
