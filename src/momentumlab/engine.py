@@ -58,6 +58,12 @@ budget, on the runs whose current gap is <= thresh:
   ``first_hit`` recorded; ``final_gap`` is the gap at the budget: the noise floor, which is
   their measurement (so simulating to the budget is not wasted). Divergence still stops them.
 - A run that starts at the minimiser (gap_0 = 0) has settled at 0.
+- A method without a characteristic polynomial in :mod:`momentumlab.theory` gets no stop
+  rule: its runs are censored at the budget (with ``first_hit``) unless they diverge.
+
+``stopped_at`` is the iteration at which the engine stopped simulating a run (for a settled
+run, a few iterations after ``iterations``: the rule is tried every ``_CHECK_EVERY``
+iterations); ``final_gap`` is the gap there.
 
 Loss curves (``curve``, relative gaps sampled at ``curve_iters``) record the real gap at every
 sample until the run stops, including any rebound after the first passage. After a settling
@@ -127,7 +133,11 @@ class BatchResult:
 
 
 class _StopRule:
-    """The settling test of the module docstring, for one batch (None-safe: see ``make``)."""
+    """The settling test of the module docstring, for one batch.
+
+    ``make`` returns None when no rule applies (stochastic gradients, or a method that
+    :mod:`momentumlab.theory` has no characteristic polynomial for).
+    """
 
     def __init__(self, objective: Objective, method: Method):
         self.lam, self.V, self.exact = objective.local_model()
