@@ -343,6 +343,18 @@ def brute_force(obj, method, alpha, beta, starts, tol, horizon):
     return last + 1, first
 
 
+def agrees_with_brute_force(obj, method, alpha, beta, starts, max_iter, horizon_factor):
+    """Run the engine and the plain loop (to horizon_factor * max_iter); assert that every
+    converged run's iterations is the brute-force settling time and that first_hit agrees."""
+    res = ml.run_batch(obj, ml.get_method(method), alpha, beta, starts, max_iter=max_iter)
+    settle, first = brute_force(obj, method, alpha, beta, starts, 1e-6, horizon_factor * max_iter)
+    conv = res.status == "converged"
+    assert conv.sum() >= 0.7 * len(starts)
+    np.testing.assert_array_equal(res.iterations[conv], settle[conv])
+    np.testing.assert_array_equal(res.first_hit, np.where(first <= max_iter, first, -1))
+    return res, settle, conv
+
+
 def random_tunings(gen, method, n, L):
     beta = np.zeros(n) if method == "gd" else gen.uniform(0.0, 0.98, n)
     alpha = gen.uniform(0.2, 0.95, n) * theory.max_stable_alpha(method, beta, L)
@@ -406,12 +418,7 @@ def test_the_certificate_never_stops_early_and_stops_soon(opts):
         n = 100
         alpha, beta = random_tunings(gen, method, n, kappa)
         starts = ml.start_points(obj, f"cert{trial}", list(range(n)))
-        res = ml.run_batch(obj, ml.get_method(method), alpha, beta, starts, max_iter=max_iter)
-        settle, first = brute_force(obj, method, alpha, beta, starts, 1e-6, 3 * max_iter)
-        conv = res.status == "converged"
-        assert conv.sum() >= 0.7 * n
-        np.testing.assert_array_equal(res.iterations[conv], settle[conv])
-        np.testing.assert_array_equal(res.first_hit, np.where(first <= max_iter, first, -1))
+        res, settle, conv = agrees_with_brute_force(obj, method, alpha, beta, starts, max_iter, 3)
         # censored runs had not settled within (or just about at) the budget
         assert (settle[~conv] > max_iter - 100).all()
         lags.extend((res.stopped_at - res.iterations)[conv])
@@ -464,12 +471,7 @@ def test_the_horizon_rule_agrees_with_long_brute_force_runs(name, opts, scale):
             starts = obj.minimizer + scale * (
                 ml.start_points(obj, "h", list(range(n))) - obj.minimizer
             )
-            res = ml.run_batch(obj, ml.get_method(method), alpha, beta, starts, max_iter=max_iter)
-            settle, first = brute_force(obj, method, alpha, beta, starts, 1e-6, 4 * max_iter)
-            conv = res.status == "converged"
-            assert conv.sum() >= 0.7 * n
-            np.testing.assert_array_equal(res.iterations[conv], settle[conv])
-            np.testing.assert_array_equal(res.first_hit, np.where(first <= max_iter, first, -1))
+            res, _, conv = agrees_with_brute_force(obj, method, alpha, beta, starts, max_iter, 4)
             assert (res.stopped_at[conv] < max_iter).all()
 
 
