@@ -263,18 +263,15 @@ def check_against_library(b: Browser, case, tol, horizon) -> dict:
             "quadratic", name, kappa=kappa, dim=2, alpha=aL, alpha_unit="inv_L", beta=b_,
             starts=[start], tol=tol, max_iter=horizon, curve_points=2,
         )[0]  # fmt: skip
-        expected_status = {"converged": "settled", "diverged": "diverged", "max_iter": None}
+        # the library: iterations = settling time when converged, first_hit the first passage
+        status = {"converged": "settled", "diverged": "diverged", "max_iter": "unsettled"}
+        assert run["status"] == status[rec.status], (case, name, run["status"], rec)
         if rec.status == "diverged":
-            assert run["status"] == "diverged" and run["divergedAt"] == rec.iterations
-        elif hasattr(rec, "first_hit"):  # iterations = settling time (issue 10)
-            assert run["status"] == (expected_status[rec.status] or "unsettled"), (case, rec)
-            assert run["firstHit"] == rec.first_hit
-            if rec.status == "converged":
-                assert run["settling"] == rec.iterations
-        elif rec.status == "converged":  # iterations = first passage (before issue 10)
-            assert run["firstHit"] == rec.iterations, (case, name, run, rec)
+            assert run["divergedAt"] == rec.iterations
         else:
-            assert rec.status == "max_iter" and run["status"] == "unsettled"
+            assert run["firstHit"] == rec.first_hit, (case, name, run, rec)
+        if rec.status == "converged":
+            assert run["settling"] == rec.iterations, (case, name, run, rec)
     # the theory readout
     r = readout(b)
     L = kappa
