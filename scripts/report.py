@@ -1,4 +1,4 @@
-"""Rule report: the aggregated tables -> results/report/index.html (+ figure PNGs, CSVs)."""
+"""Rule report: the tables and the figure jobs' figures -> results/report/index.html."""
 
 from pathlib import Path
 
@@ -10,7 +10,7 @@ report(
     tables_dir=str(Path(snakemake.input.tables[0]).parent),
     templates_dir=str(Path(snakemake.input.templates[0]).parent),
     out_html=snakemake.output.html,
-    figures_dir=snakemake.output.figures,
+    figures_dir=str(Path(snakemake.input.figures[0]).parent),
     config=snakemake.params.config,
     config_files=snakemake.params.config_files,
     benchmarks_dir=snakemake.params.benchmarks,

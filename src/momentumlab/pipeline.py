@@ -45,22 +45,19 @@ def job_stats(job_outputs: list[str], started_file: str) -> dict:
     return {"jobs_total": total, "jobs_run": ran, "jobs_cached": total - ran}
 
 
-def lecture(settings: dict, trajectories_out: str, landscape_out: str) -> None:
-    """Rule lecture: GD and momentum paths over the 2-D bowl and the banana valley."""
-    from .lecture import LANDSCAPE_COLUMNS, TRAJECTORY_COLUMNS, lecture_tables
+def lecture(
+    settings: dict,
+    objective_types: list[str],
+    tol: float,
+    trajectories_out: str,
+    landscape_out: str,
+) -> None:
+    """Rule lecture: GD and momentum paths over the 2-D objectives of the lecture picture."""
+    from .lecture import LANDSCAPE_COLUMNS, TRAJECTORY_COLUMNS, cases_from_config, lecture_tables
 
-    cases = [
-        {
-            "objective": name,
-            "objective_type": name,
-            "options": {"dim": 2},
-            "kappa": float(settings[name]["kappa"]),
-            "start": None,
-            "steps": int(settings[name]["steps"]),
-        }
-        for name in ("quadratic", "rosenbrock")
-    ]
-    traj, land = lecture_tables(cases, steps=max(c["steps"] for c in cases), grid=120)
+    cases = cases_from_config(settings, objective_types, tol)
+    steps = max((c["steps"] for c in cases), default=1)
+    traj, land = lecture_tables(cases, steps=steps, grid=120)
     write_csv(trajectories_out, traj, TRAJECTORY_COLUMNS)
     write_csv(landscape_out, land, LANDSCAPE_COLUMNS)
 
@@ -91,5 +88,5 @@ def report(
         job_stats=job_stats(job_outputs, started_file),
         downloads=downloads,
         repo_dir=".",
-        figures_dir=figures_dir,
+        prebuilt=figures_dir,
     )
