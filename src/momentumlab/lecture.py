@@ -167,9 +167,19 @@ def cases_from_config(settings: dict, objective_types, tol: float) -> list[dict]
 
 
 def first_hit(gaps: np.ndarray, tol: float) -> int | None:
-    """The first k with gap_k <= tol * gap_0 (the engine's convergence rule), or None."""
+    """The first k with gap_k <= tol * gap_0, or None."""
     hit = np.flatnonzero(gaps <= tol * gaps[0])
     return int(hit[0]) if hit.size else None
+
+
+def settling(gaps: np.ndarray, tol: float) -> int | None:
+    """The settling time: the first k after which the gap stays <= tol * gap_0 (up to the end of
+    ``gaps``), or None when the last gap is above it. An oscillating path can dip below tol
+    before it settles (a first hit); the study counts iterations to settle."""
+    above = np.flatnonzero(gaps > tol * gaps[0])
+    if above.size and above[-1] == gaps.size - 1:
+        return None
+    return int(above[-1]) + 1 if above.size else 0
 
 
 def _box(paths: Sequence[np.ndarray], start: np.ndarray, w_star: np.ndarray):
@@ -225,10 +235,14 @@ def _case_rows(case: dict, steps: int, grid: int) -> tuple[list[dict], list[dict
             W = W[:n]
             with np.errstate(over="ignore", invalid="ignore"):
                 gaps = np.maximum(obj.value(W) - obj.fstar, 0.0)
-            hit = first_hit(gaps, tol)
+            first = first_hit(gaps, tol)
+            # settled: below tol from some k on, for at least as long again after the first hit
+            hit = settling(gaps, tol) if first is not None and n > 2 * first + 10 else None
             if hit is not None or n < run + 1 or run >= MAX_STEPS:
                 break
-            run = min(2 * run, MAX_STEPS)
+            run = min(max(2 * run, 2 * (first or 0) + 11), MAX_STEPS)
+        if hit is None and n == run + 1 and first is not None:
+            hit = settling(gaps, tol)  # ran to MAX_STEPS
         keep = max(steps, hit or 0) + 1  # drawn steps, and on to tol for the loss panel
         W, gaps = W[:keep], gaps[:keep]
         paths.append(W[: steps + 1])

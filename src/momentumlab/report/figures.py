@@ -264,9 +264,12 @@ def _budget(config: dict, objective: str) -> float | None:
 KIND_CAPTIONS = {
     "curves": (
         "Relative gap (f − f*)/(f₀ − f*) against iteration, each method at its best tuning "
-        "(fewest median iterations among fully converged grid points). Line: median over "
-        "starts; band: interquartile range; dotted: the tolerance. A run that stopped keeps its "
-        "last value; a gap of exactly 0 is drawn at the bottom edge."
+        "(fewest median iterations among fully converged grid points). The iteration axis is "
+        "linear, so a linear rate is a straight line, and it ends just past the slowest "
+        "method's median. Line: median over starts; band: interquartile range; dotted grey: "
+        "the tolerance; fine dotted, on quadratics: the theory's rate at that tuning, "
+        "ρ^(2k) with ρ the largest root modulus over curvatures in [μ, L]. A run that stopped "
+        "keeps its last value; a gap of exactly 0 is drawn at the bottom edge."
     ),
     "heatmap": (
         "Median iterations over the (α·L, β) grid for each momentum method (rows) and "
@@ -538,6 +541,15 @@ def _matches_tuning(r, b) -> bool:
     return same_alpha and abs(rb - bb) <= 1e-9 * max(1.0, abs(bb))
 
 
+def _theory_rate(method: str, b: dict, kappa: float) -> float | None:
+    """The asymptotic rate per iteration of ||w - w*|| at the tuning of best row ``b`` on a
+    quadratic with curvatures in [mu, L] = [1/kappa, 1] (units of L)."""
+    a, be = num(b.get("alpha_L")), num(b.get("beta")) or 0.0
+    if a is None or method not in theory.THEORY_METHODS:
+        return None
+    return float(theory.spectral_radius(method, a, be, [1.0 / float(kappa), 1.0]))
+
+
 def curves_figure(obj, curves, best, config) -> Fig | None:
     """Median relative gap with its interquartile band against iteration, at best tunings."""
     best_idx = index(best, "objective", "kappa", "method")
@@ -560,7 +572,14 @@ def curves_figure(obj, curves, best, config) -> Fig | None:
         fig, axes = _new(nrows, ncols, 2.35 * nrows + 0.35, width=_width(ncols, 2.7))
         floor = (tol or 1e-12) * 1e-3  # a gap of exactly 0 (the optimum hit) is drawn here
         lows, highs = [], []
+        otype = objective_type(config, obj, best)
+        enveloped = False
         for ax, k in zip(axes.ravel(), kappas, strict=False):
+            # cut the iteration axis just past the slowest method that converged
+            slowest = [
+                num(b["median_iter"]) for m in methods if (b := _best_row(best_idx, obj, k, m))
+            ]
+            xmax = 1.15 * max(slowest) if slowest else None
             for m in methods:
                 b = _best_row(best_idx, obj, k, m)
                 if b is None:
@@ -581,6 +600,12 @@ def curves_figure(obj, curves, best, config) -> Fig | None:
                     a[a <= floor] = floor
                 ax.fill_between(it, q25, q75, color=color(m), alpha=0.18, lw=0)
                 ax.plot(it, med, color=color(m), lw=1.5, label=label(m))
+                rho = _theory_rate(m, b, k) if otype == "quadratic" else None
+                if rho is not None and 0 < rho < 1 and xmax:
+                    ks = np.linspace(0, xmax, 80)
+                    ax.plot(ks, np.maximum(rho ** (2 * ks), floor), color=color(m), lw=0.9,
+                            ls=(0, (1, 1.6)))  # fmt: skip
+                    enveloped = True
                 drawn += 1
                 drawn_methods.add(m)
                 fin = np.concatenate([x[np.isfinite(x)] for x in (q25, med, q75)])
@@ -589,7 +614,9 @@ def curves_figure(obj, curves, best, config) -> Fig | None:
                     highs.append(fin.max())
             if tol:
                 ax.axhline(tol, color="#777777", lw=0.8, ls=":")
-            _log_axes(ax)
+            _log_axes(ax, x=False)
+            if xmax:
+                ax.set_xlim(0, xmax)
             ax.set_title(f"κ = {fmt.kappa(k)}")
             ax.set_xlabel("iteration")
         for ax in axes[:, 0]:
@@ -610,6 +637,10 @@ def curves_figure(obj, curves, best, config) -> Fig | None:
             if m in drawn_methods
         ]
         handles.append(Patch(color="#999999", alpha=0.3, label="interquartile range"))
+        if enveloped:
+            handles.append(
+                Line2D([], [], color="#555555", lw=0.9, ls=(0, (1, 1.6)), label="theory rate")
+            )
         if tol:
             handles.append(
                 Line2D([], [], color="#777777", lw=0.8, ls=":", label=f"tol = {fmt.short(tol)}")
@@ -621,8 +652,8 @@ def curves_figure(obj, curves, best, config) -> Fig | None:
     alt = (
         f"Line charts for {obj}, one panel per condition number κ "
         f"({', '.join(fmt.kappa(k) for k in kappas)}): the median relative optimality gap "
-        "against iteration on log-log axes for each method at its best tuning, with shaded "
-        "interquartile bands."
+        "against iteration (linear axis, cut just past the slowest converged method; log gap) "
+        "for each method at its best tuning, with shaded interquartile bands."
     )
     caption = f"{obj}: convergence at each method's best tuning." + note
     return _finish(fig, f"fig-curves-{obj}", f"Convergence on {obj}", alt, caption, "curves", obj)
