@@ -303,7 +303,7 @@ def test_every_image_has_alt_text_a_caption_true_dimensions_and_big_enough_text(
         data = base64.b64decode(img["src"].split(",", 1)[1])
         w, h = png_size(data)  # a 2x bitmap shown at half its pixel size
         assert (int(img["width"]), int(img["height"])) == (math.ceil(w / 2), math.ceil(h / 2))
-        assert 300 < int(img["width"]) <= 820 and 150 < int(img["height"]) < 1000
+        assert 300 < int(img["width"]) <= 820 and 150 < int(img["height"]) < 1600
         assert float(img["data-min-font-px"]) >= 11
     captions = [
         " ".join(unescape(re.sub(r"<[^>]+>", "", c)).split())
@@ -646,3 +646,19 @@ def test_interval_format():
     assert fmt.ci(12.3, 11.0, 13.9) == "12.3 [11.0, 13.9]"
     assert fmt.ci(355, 343, None) == "355 [343, —]"
     assert fmt.short(0.9) == "0.9" and fmt.kappa(1e4) == "10⁴" and fmt.kappa(1000.0) == "1000"
+
+
+def test_theory_map_is_smallest_at_the_optimal_tuning():
+    from momentumlab.report.figures import theory_iterations_map
+
+    t = theory.optimal("heavy_ball", 1.0, 100.0)
+    aL, be = t.alpha * 100.0, t.beta
+    at_opt = theory_iterations_map("heavy_ball", aL, be, 100.0, 1e-6)
+    assert float(at_opt) == pytest.approx(t.iterations(1e-6), rel=1e-6)
+    A, B = np.meshgrid(np.geomspace(0.3, 4.5, 41), np.linspace(0.3, 0.95, 41))
+    grid = theory_iterations_map("heavy_ball", A, B, 100.0, 1e-6)
+    assert np.nanmin(grid) >= float(at_opt) * (1 - 1e-9)
+    # beyond the stability boundary alpha L < 2 (1 + beta) nothing converges
+    assert np.isinf(theory_iterations_map("heavy_ball", 2 * (1 + 0.5) * 1.01, 0.5, 100.0, 1e-6))
+    gd = theory_iterations_map("gd", 2 / 1.01 * 1.0, 0.0, 100.0, 1e-6)  # alpha = 2/(L + mu)
+    assert float(gd) == pytest.approx(theory.optimal("gd", 1.0, 100.0).iterations(1e-6))

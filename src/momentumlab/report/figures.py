@@ -277,9 +277,12 @@ KIND_CAPTIONS = {
         "the whole colour scale; lighter is faster. The β axis is spaced by log(1 − β), so 0.9, "
         "0.99 and 0.999 are evenly apart. Grey cells have no median within the "
         "budget (× where most runs diverged, – where they hit the budget); □ marks the best "
-        "grid point. On quadratics the black curve is the analytic stability boundary (the "
-        "largest stable α·L for each β with curvatures in [μ, L]) and ☆ the theoretically "
-        "optimal tuning."
+        "grid point, outlined in red when it lies on the grid's edge (the optimum may be "
+        "outside the grid). On quadratics each measured row has the theory's map under it: "
+        "the iterations predicted from the worst root modulus ρ over curvatures in [μ, L], "
+        "log(tol)/(2 log ρ), on the same scale, with dashed iso-iteration contours at 2×, 5× "
+        "and 20× its best; the black curve is the analytic stability boundary (the largest "
+        "stable α·L for each β) and ☆ the theoretically optimal tuning."
     ),
     "sensitivity": (
         "Median iterations against α·L at the smallest and the largest κ, one line per β in "
@@ -696,6 +699,53 @@ def _theory_point(b, m, kappa, otype):
     return a, be
 
 
+EDGE = "#C0392B"  # a best grid point on the grid's edge: the optimum may lie beyond it
+ISO_LEVELS = (2.0, 5.0, 20.0)  # iso-iteration contours of the theory map, times its best
+
+
+def _on_edge(v: float, grid: np.ndarray) -> bool:
+    """Is ``v`` the smallest or largest of ``grid`` (with more than one value)?"""
+    return grid.size > 1 and (abs(v - grid.min()) < 1e-9 or abs(v - grid.max()) < 1e-9)
+
+
+def theory_iterations_map(method: str, alpha_L, beta, kappa: float, tol: float) -> np.ndarray:
+    """Predicted iterations to tol at each (alpha L, beta) on a quadratic with curvatures in
+    [mu, L] = [1/kappa, 1]: log(tol) / (2 log rho), rho the worst root modulus (inf if >= 1)."""
+    lams = np.geomspace(1.0 / kappa, 1.0, 9)
+    rho = theory.spectral_radius(method, alpha_L, beta, lams)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        it = np.where(rho < 1, math.log(tol) / (2 * np.log(np.maximum(rho, 1e-300))), np.inf)
+    return np.maximum(it, 1.0)
+
+
+def _theory_panel(ax, method, kappa, xe, ye, tol, cmap, norm) -> None:
+    """The theory's (alpha L, beta) map on the measured panel's extents, per panel normalised,
+    with iso-iteration contours at ISO_LEVELS times its best."""
+    gx = np.linspace(xe[0], xe[-1], 120)
+    gy = np.linspace(ye[0], ye[-1], 90)
+    X, Y = np.meshgrid(gx, gy)
+    B = np.clip(1 - 10.0 ** (-Y), 0.0, 1 - 1e-12)
+    try:
+        T = theory_iterations_map(method, 10.0**X, B, kappa, tol)
+    except Exception:  # noqa: BLE001 - no theory for this method
+        ax.text(0.5, 0.5, "no theory", ha="center", va="center", transform=ax.transAxes)
+        return
+    fin = np.isfinite(T)
+    if not fin.any():
+        ax.text(0.5, 0.5, "unstable everywhere", ha="center", va="center", transform=ax.transAxes)
+        return
+    best = T[fin].min()
+    R = np.where(fin, T / best, np.nan)
+    ax.pcolormesh(gx, gy, np.ma.masked_invalid(np.clip(R, 1.0, HEAT_RANGE)), cmap=cmap, norm=norm,
+                  shading="auto", rasterized=True)  # fmt: skip
+    ax.contour(gx, gy, np.nan_to_num(R, nan=1e9), levels=list(ISO_LEVELS), colors="white",
+               linewidths=0.9, linestyles="--")  # fmt: skip
+    j = np.unravel_index(np.nanargmin(R), R.shape)
+    ax.plot(gx[j[1]], gy[j[0]], marker="*", ms=10, mfc="white", mec="black", mew=0.9, lw=0)
+    ax.set_xlim(xe[0], xe[-1])
+    ax.set_ylim(ye[0], ye[-1])
+
+
 def heatmap_figure(obj, cells, best, config) -> Fig | None:
     """Median iterations over (alpha L, beta) per momentum-family method and kappa."""
     crows = [r for r in cells if r["objective"] == obj]
@@ -718,15 +768,18 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
     outline = [patheffects.Stroke(linewidth=2.6, foreground="white"), patheffects.Normal()]
     counts = {"diverged": 0, "budget": 0}
     with matplotlib.rc_context({**STYLE, "axes.grid": False}):
-        nrows, ncols = len(methods), len(kappas)
+        per = 2 if otype == "quadratic" else 1  # a theory row under each measured row
+        nrows, ncols = len(methods) * per, len(kappas)
         fig, axes = _new(
             nrows, ncols, 1.85 * nrows + (1.2 if nrows == 1 else 0.75),
             width=min(WIDTH, 2.1 * ncols + 1.7),
         )  # fmt: skip
         mappable = None
+        edge_best = False
+        tol = num(objective_setting(config, obj, "tol")) or 1e-6
         for i, m in enumerate(methods):
             for j, k in enumerate(kappas):
-                ax = axes[i, j]
+                ax = axes[per * i, j]
                 sub = [r for r in crows if r["method"] == m and close(r["kappa"], k)]
                 sub = [r for r in sub if num(r.get("alpha_L")) and num(r.get("alpha_L")) > 0]
                 if not sub:
@@ -781,9 +834,12 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
                         mec="black", mew=0.9, lw=0, zorder=6,
                     )  # fmt: skip
                 if b is not None and num(b.get("alpha_L")) and num(b.get("median_iter")):
+                    bx, by = math.log10(b["alpha_L"]), _tb(num(b.get("beta")) or 0.0)
+                    edge = _on_edge(bx, x) or _on_edge(by, y)  # the optimum may lie outside
+                    edge_best |= edge
                     ax.plot(
-                        math.log10(b["alpha_L"]), _tb(num(b.get("beta")) or 0.0), marker="s",
-                        ms=7, mfc="none", mec="black", mew=1.2, lw=0, zorder=5,
+                        bx, by, marker="s", ms=7, mfc="none", mec=EDGE if edge else "black",
+                        mew=1.6 if edge else 1.2, lw=0, zorder=5,
                     )  # fmt: skip
                 ax.set_xlim(xe[0], xe[-1])
                 ax.set_ylim(ye[0], ye[-1])
@@ -800,10 +856,22 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
                     ax.set_xticklabels([fmt.short(10.0 ** x[t]) for t in lx])
                 if i == 0:
                     ax.set_title(f"κ = {fmt.kappa(k)}")
+                what = ": measured" if per == 2 else ""
                 if j == 0:
-                    ax.set_ylabel(f"{label(m)}\nβ (spaced by log(1 − β))")
-                if i == nrows - 1:
+                    ax.set_ylabel(f"{label(m)}{what}\nβ (log(1 − β) spacing)")
+                if per * i == nrows - 1:
                     ax.set_xlabel("α·L")
+                if per == 2:
+                    tax = axes[per * i + 1, j]
+                    _theory_panel(tax, m, float(k), xe, ye, tol, cmap, norm)
+                    tax.xaxis.set_major_locator(ax.xaxis.get_major_locator())
+                    tax.xaxis.set_major_formatter(ax.xaxis.get_major_formatter())
+                    tax.yaxis.set_major_locator(ax.yaxis.get_major_locator())
+                    tax.yaxis.set_major_formatter(ax.yaxis.get_major_formatter())
+                    if j == 0:
+                        tax.set_ylabel(f"{label(m)}: theory\nβ (log(1 − β) spacing)")
+                    if per * i + 1 == nrows - 1:
+                        tax.set_xlabel("α·L")
         if mappable is not None:
             cb = fig.colorbar(mappable, ax=axes, shrink=0.9, aspect=30, pad=0.01)
             cb.set_label(f"median iterations ÷ the panel's best (capped at {HEAT_RANGE:g})")
@@ -813,8 +881,14 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
             Line2D([], [], ls="", marker="_", color="#444444", mew=1.2, label="hit the budget"),
             Line2D([], [], ls="", marker="s", mfc="none", mec="black", label="best in grid"),
         ]
+        if edge_best:
+            handles.append(
+                Line2D([], [], ls="", marker="s", mfc="none", mec=EDGE, mew=1.6,
+                       label="best at the grid's edge")
+            )  # fmt: skip
         if otype == "quadratic":
             handles += [
+                Line2D([], [], color="#777777", lw=0.9, ls="--", label="theory: 2×, 5×, 20× best"),
                 Line2D([], [], color="black", lw=1.2, label="stability boundary (theory)"),
                 Line2D([], [], ls="", marker="*", ms=9, mfc="white", mec="black",
                        label="theoretical optimum"),
