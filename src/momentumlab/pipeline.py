@@ -6,10 +6,6 @@ and ``params``) and does one rule's work. Nothing here imports snakemake.
 
 from __future__ import annotations
 
-import os
-import time
-from pathlib import Path
-
 from .tables import read_csv, write_csv
 
 
@@ -26,23 +22,6 @@ def summarise_tables(simulations: str, outputs: dict[str, str], settings: dict) 
     )
     for name, path in outputs.items():
         write_csv(path, tables[name], stats.COLUMNS[name])
-
-
-def mark_run_started(path: str) -> None:
-    """Called when a Snakemake run starts: job outputs newer than this ran in this run."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(f"{time.time():.6f}\n")
-
-
-def job_stats(job_outputs: list[str], started_file: str) -> dict:
-    """How many simulation jobs ran in the current run, and how many were reused from cache."""
-    total = len(job_outputs)
-    try:
-        started = float(Path(started_file).read_text())
-    except (OSError, ValueError):  # no start stamp: say so rather than guess
-        return {"jobs_total": total, "jobs_run": None, "jobs_cached": None}
-    ran = sum(1 for p in job_outputs if os.path.getmtime(p) >= started)
-    return {"jobs_total": total, "jobs_run": ran, "jobs_cached": total - ran}
 
 
 def lecture(
@@ -71,11 +50,13 @@ def report(
     config: dict,
     config_files: list[str],
     benchmarks_dir: str,
+    benchmark_files: list[str],
     job_outputs: list[str],
-    started_file: str,
     downloads: list[str],
 ) -> None:
-    """Rule report: the aggregated tables -> one self-contained HTML file, plus figure PNGs."""
+    """Rule report: the tables and the figure jobs' figures -> one self-contained HTML file.
+
+    Everything it shows comes from declared inputs: run times from the jobs' benchmark files."""
     from .report import build_report
 
     build_report(
@@ -85,7 +66,8 @@ def report(
         config=config,
         config_path_text=", ".join(config_files) or None,
         benchmarks_dir=benchmarks_dir,
-        job_stats=job_stats(job_outputs, started_file),
+        benchmark_files=benchmark_files,
+        job_stats={"simulation_jobs": len(job_outputs)},
         downloads=downloads,
         repo_dir=".",
         prebuilt=figures_dir,

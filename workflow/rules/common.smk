@@ -8,7 +8,6 @@ from snakemake.utils import validate
 
 import momentumlab
 from momentumlab.naming import JOB_PATTERN
-from momentumlab.pipeline import mark_run_started
 from momentumlab.study import coerce_numbers, plan
 
 SCHEMA = f"{workflow.basedir}/workflow/schemas/config.schema.yaml"

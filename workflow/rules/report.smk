@@ -6,6 +6,7 @@ import re
 from momentumlab.report.jobs import (
     OBJECTIVE_FIGURES,
     STUDY_FIGURES,
+    benchmark_files,
     figure_names,
     figure_settings,
     report_caption,
@@ -13,11 +14,6 @@ from momentumlab.report.jobs import (
 
 REPORT_DOWNLOADS = ["best", "comparisons", "cells", "slopes", "status_counts"]
 REPORT_INPUT_TABLES = [*STATS_TABLES, "curves", "trajectories", "landscape"]
-RUN_STARTED = "results/logs/run_started.txt"
-
-
-onstart:
-    mark_run_started(RUN_STARTED)
 
 
 rule lecture:
@@ -39,13 +35,9 @@ rule lecture:
         "../../scripts/lecture.py"
 
 
-def figure_tables(kinds):
-    return lambda w: expand("results/tables/{name}.csv", name=kinds[w.kind])
-
-
 rule study_figure:
     input:
-        figure_tables(STUDY_FIGURES),
+        lambda w: expand("results/tables/{name}.csv", name=STUDY_FIGURES[w.kind]),
     output:
         png=report(
             "results/report/figures/{kind}.png",
@@ -72,7 +64,7 @@ rule study_figure:
 
 rule objective_figure:
     input:
-        figure_tables(OBJECTIVE_FIGURES),
+        lambda w: expand("results/tables/{name}.csv", name=OBJECTIVE_FIGURES[w.kind]),
     output:
         png=report(
             "results/report/figures/{kind}-{objective}.png",
@@ -109,14 +101,13 @@ rule report:
         templates=["report/templates/report.html.j2", "report/templates/macros.html.j2",
                    "report/templates/report.css"],
         jobs=job_outputs("sims.csv"),
+        benchmarks=benchmark_files("results/benchmarks", JOBS, config["objectives"]),
     output:
         html="results/report/index.html",
         downloads=expand("results/report/tables/{name}.csv", name=REPORT_DOWNLOADS),
     params:
         config=config,
         config_files=CONFIG_FILES,
-        started=RUN_STARTED,
-        benchmarks="results/benchmarks",
         downloads=REPORT_DOWNLOADS,
     log:
         "results/logs/report.log",

@@ -74,6 +74,13 @@ def figure_names(objectives) -> list[str]:
     return names + [figure_name(k, o) for o in objectives for k in OBJECTIVE_FIGURES]
 
 
+def benchmark_files(root: str, job_paths, objectives) -> list[str]:
+    """The benchmark file of every job the report depends on (its run times, as inputs)."""
+    names = [f"simulate/{path}" for path in job_paths] + ["gather", "summarise", "lecture"]
+    names += [f"figures/{name}" for name in figure_names(objectives)]
+    return [f"{root}/{name}.tsv" for name in names]
+
+
 def figure_settings(config: dict, objective: str | None = None) -> dict:
     """The part of the config a figure reads (so that other keys do not make it rerun)."""
     specs = config.get("objectives") or {}
