@@ -37,6 +37,7 @@ from momentumlab.report import build_context, build_report, fmt, make_env, prove
 from momentumlab.report.data import TABLES
 from momentumlab.report.figures import KIND_CAPTIONS, PPI, min_font_px, theory_speedup
 from momentumlab.report.figures import METHOD_LABELS as LABELS
+from momentumlab.report.jobs import figure_settings, read_figure, report_caption
 from momentumlab.report.render import _copy_downloads
 from momentumlab.study import CURVE_COLUMNS, plan, simulate_job
 from momentumlab.tables import read_csv, write_csv
@@ -662,3 +663,50 @@ def test_theory_map_is_smallest_at_the_optimal_tuning():
     assert np.isinf(theory_iterations_map("heavy_ball", 2 * (1 + 0.5) * 1.01, 0.5, 100.0, 1e-6))
     gd = theory_iterations_map("gd", 2 / 1.01 * 1.0, 0.0, 100.0, 1e-6)  # alpha = 2/(L + mu)
     assert float(gd) == pytest.approx(theory.optimal("gd", 1.0, 100.0).iterations(1e-6))
+
+
+# ------------------------------------------------------------------------ the figure jobs
+
+
+def test_figure_jobs_then_assembly_give_the_same_report(tmp_path, tables_dir, report):
+    """Figures drawn one job each, then assembled, are the figures drawn in one process."""
+    from momentumlab.report.jobs import figure_job, figure_names
+
+    objectives = list(STUDY["objectives"])
+    for name in figure_names(objectives):
+        kind, _, obj = name.partition("-")
+        figure_job(
+            kind, obj or None, tables_dir, figure_settings(STUDY, obj or None), objectives,
+            tmp_path / "figs" / f"{name}.png", tmp_path / "figs" / f"{name}.json",
+        )  # fmt: skip
+    assembled = build_report(
+        tables_dir=tables_dir, templates_dir=TEMPLATES, out_html=tmp_path / "out" / "index.html",
+        config=STUDY, config_path_text="config/presets/test.yaml", repo_dir=ROOT,
+        prebuilt=tmp_path / "figs",
+    )  # fmt: skip
+
+    def figures_of(path):
+        html = path.read_text(encoding="utf-8")
+        return re.findall(r'<figure id="([\w-]+)".*?<img src="([^"]+)".*?</figure>', html, re.S)
+
+    direct = figures_of(report)
+    assert [f for f, _ in figures_of(assembled)] == [f for f, _ in direct]
+    assert figures_of(assembled) == direct  # the same bytes
+    # a figure with nothing to draw is an empty PNG and a null description, read back as None
+    figure_job("hero", None, tmp_path / "nothing", {}, [], tmp_path / "h.png", tmp_path / "h.json")
+    assert (tmp_path / "h.png").read_bytes() == b"" and read_figure(tmp_path / "h.json") is None
+
+
+def test_a_figure_reads_only_its_objectives_settings():
+    one = figure_settings(STUDY, "rosen")
+    assert one == {
+        "tol": STUDY["tol"],
+        "max_iter": STUDY["max_iter"],
+        "objectives": {"rosen": {"type": "rosenbrock", "max_iter": 3000}},
+    }
+    retitled = {**STUDY, "title": "another", "seeds": 99}
+    assert figure_settings(retitled, "rosen") == one and figure_settings(retitled) == (
+        figure_settings(STUDY)
+    )
+    caption = report_caption("heatmap", "rosen")
+    assert "Objective: rosen." in caption and KIND_CAPTIONS["heatmap"] in caption
