@@ -13,7 +13,6 @@ from momentumlab.report.jobs import (
 )
 
 REPORT_DOWNLOADS = ["best", "comparisons", "cells", "slopes", "status_counts"]
-REPORT_INPUT_TABLES = [*STATS_TABLES, "curves", "trajectories", "landscape"]
 
 
 rule lecture:
@@ -92,7 +91,7 @@ rule objective_figure:
 
 rule report:
     input:
-        tables=expand("results/tables/{name}.csv", name=REPORT_INPUT_TABLES),
+        tables=expand("results/tables/{name}.csv", name=STATS_TABLES),
         figures=expand(
             "results/report/figures/{name}.{ext}",
             name=figure_names(config["objectives"]),

@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 
 from .. import DIVERGENCE_FACTOR
+from ..stats import COLUMNS as STATS_COLUMNS
 from . import figures, fmt, jobs, provenance, summary
 from .data import (
     TABLES,
@@ -25,6 +26,7 @@ from .data import (
 from .figures import label
 
 TEMPLATE = "report.html.j2"
+TEXT_TABLES = tuple(STATS_COLUMNS)  # the statistics tables: what the text and tables show
 MAX_CELL_ROWS = 300
 SIZE_BUDGET = 10_000_000  # bytes: the whole HTML file, figures and embedded CSVs included
 PAGE_RESERVE = 400_000  # bytes kept for the text, tables and styles around figures and CSVs
@@ -452,7 +454,9 @@ def build_context(
 
     With ``out_dir``, the tables ``downloads`` are copied to ``out_dir/tables/`` and embedded
     as far as the file's 10 MB budget allows once the figures are drawn (else ``links``)."""
-    t = load_tables(tables_dir)
+    # with prebuilt figures, only the tables the text and the HTML tables show are read
+    names = TEXT_TABLES if prebuilt is not None else TABLES
+    t = {name: [] for name in TABLES} | load_tables(tables_dir, names)
     # the lecture picture's cases are not study objectives: leave trajectories out
     objectives = objective_order(config, t["cells"], t["best"], t["curves"])
     links = links or {}
@@ -469,7 +473,7 @@ def build_context(
         "status": status_table(t["status_counts"], objectives, links.get("status_counts")),
         "cells": cells_table(t["cells"], objectives, links.get("cells")),
     }
-    missing = [name for name in TABLES if not t[name]]
+    missing = [name for name in names if not t[name]]
     sections = [
         {
             "objective": obj,
