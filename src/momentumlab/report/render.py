@@ -12,7 +12,6 @@ from pathlib import Path
 import jinja2
 
 from .. import DIVERGENCE_FACTOR
-from ..stats import COLUMNS as STATS_COLUMNS
 from . import figures, fmt, jobs, provenance, summary
 from .data import (
     TABLES,
@@ -26,7 +25,8 @@ from .data import (
 from .figures import label
 
 TEMPLATE = "report.html.j2"
-TEXT_TABLES = tuple(STATS_COLUMNS)  # the statistics tables: what the text and tables show
+FIGURE_ONLY = ("curves", "trajectories", "landscape")  # read by the figures alone
+TEXT_TABLES = tuple(t for t in TABLES if t not in FIGURE_ONLY)  # what the text and tables show
 MAX_CELL_ROWS = 300
 SIZE_BUDGET = 10_000_000  # bytes: the whole HTML file, figures and embedded CSVs included
 PAGE_RESERVE = 400_000  # bytes kept for the text, tables and styles around figures and CSVs
