@@ -275,7 +275,9 @@ def test_verdict_and_hero_come_first_then_one_section_per_objective(report):
 def test_the_verdict_follows_the_intervals(report, tables_dir):
     """Each objective's verdict at its largest kappa: a win only when the interval is above 1."""
     html = report.read_text(encoding="utf-8")
-    verdict = " ".join(re.search(r'<p class="verdict">(.*?)</p>', html, re.S).group(1).split())
+    verdict = unescape(
+        " ".join(re.search(r'<p class="verdict">(.*?)</p>', html, re.S).group(1).split())
+    )
     comps = read_csv(tables_dir / "comparisons.csv")
     for obj in OBJECTIVES:
         mine = [c for c in comps if c["objective"] == obj and c["speedup"] is not None]
@@ -290,6 +292,8 @@ def test_the_verdict_follows_the_intervals(report, tables_dir):
         if lo > 1:
             assert f"{fmt.times(best['speedup'])} on {where}" in verdict
             assert f"{fmt.sig(lo)}–{fmt.sig(hi)}" in verdict
+            holm = f"{fmt.sig(hi)} (not significant after Holm's correction)"
+            assert (holm in verdict) != bool(best["significant"])
         elif hi >= 1:
             assert f"No detectable difference on {where}" in verdict
 

@@ -396,8 +396,9 @@ def _verdict_placeholder(comparisons, objectives, level: str) -> list[str]:
         lo, hi = num(r.get("speedup_ci_low")), num(r.get("speedup_ci_high"))
         where = f"{obj} (κ = {fmt.kappa(r['kappa'])}, {label(r['method'])})"
         ci = f"{level} CI {fmt.sig(lo)}–{fmt.sig(hi)}"
+        holm = "" if _yes(r.get("significant")) else " (not significant after Holm's correction)"
         if lo is not None and lo > 1:
-            wins.append(f"{fmt.times(r['speedup'])} on {where}, {ci}")
+            wins.append(f"{fmt.times(r['speedup'])} on {where}, {ci}{holm}")
         elif hi is not None and hi < 1:
             losses.append(f"{where}: speedup {fmt.times(r['speedup'])}, {ci}")
         else:
