@@ -210,7 +210,8 @@ def _log_axes(ax, x=True, y=True):
     if y:
         ax.set_yscale("log")
     for axis, on in ((ax.xaxis, x), (ax.yaxis, y)):
-        if on:
+        if on:  # minor ticks at 2 and 5 only: most of a figure's drawing time went to them
+            axis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0), numticks=12))
             axis.set_minor_formatter(NullFormatter())
 
 
