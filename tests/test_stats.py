@@ -725,3 +725,45 @@ def test_exact_wilcoxon_with_ties_is_the_permutation_distribution():
         c = ranks.sum() / 2
         want = np.mean([abs(t - c) >= abs(obs - c) - 1e-9 for t in sums])
         assert stats.wilcoxon_p(x, np.full(n, 100.0)) == pytest.approx(want)
+
+
+# ---------------------------------------------------------------------------------------------
+# The report's words follow the numbers
+
+
+def words(rows):
+    from momentumlab.report import summary
+
+    t = stats.summarise(rows, n_resamples=200)
+    objectives = sorted({r["objective"] for r in t["best"]})
+    sp = summary.speedups(t["comparisons"], t["best"], objectives, {}, "95%")
+    text = " ".join(s["text"] for s in sp["sentences"])
+    return t, summary.verdict(t["comparisons"], t["best"], t["noise"], "95%"), text
+
+
+def test_words_mini_batch_no_detectable_difference():
+    g = np.random.default_rng(9)
+    floor = lambda: 1e-3 * np.exp(0.5 * g.standard_normal(12))  # noqa: E731
+    its = lambda: 100 + g.integers(0, 40, 12)  # noqa: E731
+    rows = noisy(10, "gd", 0.5, 0.0, floor(), its())
+    rows += noisy(10, "heavy_ball", 0.25, 0.5, floor(), its())  # same effective step 0.5
+    t, verdict, text = words(rows)
+    c = one(t["comparisons"], method="heavy_ball")
+    assert c["speedup_ci_low"] < 1 < c["speedup_ci_high"]
+    assert c["finding"] == "no detectable difference"
+    assert "no detectable difference" in text and "fewer iterations" not in text
+    assert "With noisy gradients (mb)" in verdict and "no detectable difference" in verdict
+    assert "faster than GD in" not in verdict  # the noisy objective is not counted as a win
+
+
+def test_words_kappa_one_is_a_tie_and_censored_gd_is_at_least():
+    rows = twelve(1, "gd", 1.0, 0.0, 1) + twelve(1, "heavy_ball", 1.0, 0.0, 1)
+    g = np.random.default_rng(0)
+    rows += [run(100, "gd", 1.0, 0.0, s, "max_iter", 1000) for s in range(12)]
+    rows += twelve(100, "heavy_ball", 1.0, 0.5, 10 + g.integers(0, 3, 12))
+    t, verdict, text = words(rows)
+    assert one(t["comparisons"], kappa=1.0)["finding"] == "tie"
+    assert "κ = 1 every method took the same number of iterations" in text
+    assert "On quad2d at κ = 100, heavy ball needed at least" in text
+    assert "faster than GD in 1 of 1 comparisons" in verdict
+    assert "at κ = 100: at least" in verdict and "ties, not wins" in verdict
