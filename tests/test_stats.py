@@ -741,6 +741,27 @@ def words(rows):
     return t, summary.verdict(t["comparisons"], t["best"], t["noise"], "95%"), text
 
 
+def test_noisy_runs_censored_at_the_budget_compare_by_floor_only():
+    # the engine never certifies a noisy run as settled: every run is censored at max_iter
+    g = np.random.default_rng(10)
+    rows = []
+    for m, a, b in [("gd", 0.5, 0.0), ("heavy_ball", 0.25, 0.5)]:
+        gaps = 1e-3 * np.exp(0.5 * g.standard_normal(12))
+        rows += [
+            run(10, m, a, b, s, "max_iter", 1000, objective="mb", objective_type="logistic",
+                stochastic=True, final_gap=float(gap))
+            for s, gap in enumerate(gaps)
+        ]  # fmt: skip
+    t, verdict, _ = words(rows)
+    c = one(t["comparisons"], method="heavy_ball")
+    assert c["speedup"] is None and c["finding"] == "no detectable difference"
+    assert "neither method converged" in c["note"]
+    n = one(t["noise"], method="heavy_ball")
+    assert n["speedup"] is None and n["finding"] == "no detectable difference"
+    assert n["gap_ratio_ci_low"] < 1 < n["gap_ratio_ci_high"]
+    assert "no detectable difference, in noise floor or iterations" in verdict
+
+
 def test_words_mini_batch_no_detectable_difference():
     g = np.random.default_rng(9)
     floor = lambda: 1e-3 * np.exp(0.5 * g.standard_normal(12))  # noqa: E731

@@ -270,9 +270,9 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         ),
         "significant": "holm_p < 1 - confidence; empty when holm_p is empty.",
         "finding": (
-            "tie (every pair tied), faster (significant and speedup_ci_low > 1), slower "
+            "tie (every pair tied, both converged), faster (significant and speedup_ci_low > 1), slower "
             "(significant and speedup_ci_high < 1 or the method's median beyond the budget), "
-            "else no detectable difference."
+            "else no detectable difference (also when neither converged on half the seeds)."
         ),
         "note": (
             "Plain words on degenerate comparisons: kappa = 1 on a quadratic, a best beta of "
@@ -329,7 +329,8 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "gap_ratio_ci_high": "Upper bound of the order-statistic interval of gap_ratio.",
         "speedup": (
             "Median over the pairs of gd iterations / method iterations (censored as in "
-            "comparisons.speedup)."
+            "comparisons.speedup); empty when the method did not converge on half the seeds "
+            "(noisy runs are never certified as settled, so usually)."
         ),
         "speedup_ci_low": "Lower bound of the order-statistic interval of speedup.",
         "speedup_ci_high": (
@@ -1083,7 +1084,9 @@ def _compare(okm, group, g, m, gb, mb, budget, confidence) -> dict:
         notes.append("kappa = 1: gd at alpha = 1/L solves it in one step, nothing can be faster")
     if mb is not None and _is_gd_cell(method, mb["beta"]):
         notes.append("the method's best beta is 0: it is gd")
-    if not np.all(np.isfinite(gp)):
+    if censored_quantile(gp, 0.5) == math.inf and m_med is None:
+        notes.append("neither method converged on half the seeds within the budget")
+    elif not np.all(np.isfinite(gp)):
         notes.append("gd did not converge within the budget on every seed: a lower bound")
     return {
         "objective": objective,
@@ -1113,6 +1116,8 @@ def _compare(okm, group, g, m, gb, mb, budget, confidence) -> dict:
 
 
 def _finding(r: dict) -> str:
+    if r["median_iter"] is None and r["baseline_median_iter"] is None:
+        return "no detectable difference"  # neither converged on half the seeds
     if r["pairs_faster"] == 0 and r["pairs_slower"] == 0:
         return "tie"
     lo, hi = r["speedup_ci_low"], r["speedup_ci_high"]
@@ -1201,10 +1206,12 @@ def _noise_row(c, eff, gd_runs, m_runs, budget, confidence) -> dict:
         gr = np.where(mg == gg, 1.0, mg / gg)
     gr = np.where(np.isnan(gr), math.inf, gr)
     g_lo, g_hi = order_statistic_ci(gr, confidence)
+    m_its = [iters(b) for _, b in pairs]
     s, s_lo, s_hi = paired_speedup(
-        [iters(a) for a, _ in pairs], [iters(b) for _, b in pairs], budget=budget,
-        confidence=confidence,
-    )  # fmt: skip
+        [iters(a) for a, _ in pairs], m_its, budget=budget, confidence=confidence
+    )
+    if not pairs or censored_quantile(m_its, 0.5) == math.inf:
+        s = s_lo = s_hi = None  # the method did not converge on half the seeds
     words = []
     if g_hi is not None and g_hi < 1:
         words.append("lower noise floor")
