@@ -788,3 +788,11 @@ def test_words_kappa_one_is_a_tie_and_censored_gd_is_at_least():
     assert "On quad2d at κ = 100, heavy ball needed at least" in text
     assert "faster than GD in 1 of 1 comparisons" in verdict
     assert "at κ = 100: at least" in verdict and "ties, not wins" in verdict
+
+
+def test_a_single_seed_is_selected_in_sample():
+    rows = [run(10, "gd", a, 0.0, 0, "converged", it) for a, it in [(1.0, 40), (2.0, 20)]]
+    rows += [run(10, "heavy_ball", 1.0, 0.5, 0, "converged", 10)]
+    t = stats.summarise(rows, n_resamples=50)
+    assert one(t["best"], method="gd")["median_iter"] == 20
+    assert one(t["comparisons"], method="heavy_ball")["speedup"] == 2.0

@@ -270,8 +270,8 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         ),
         "significant": "holm_p < 1 - confidence; empty when holm_p is empty.",
         "finding": (
-            "tie (every pair tied, both converged), faster (significant and speedup_ci_low > 1), slower "
-            "(significant and speedup_ci_high < 1 or the method's median beyond the budget), "
+            "tie (every pair tied, both converged), faster (significant and "
+            "speedup_ci_low > 1), slower (significant and speedup_ci_high < 1 or the method's median beyond the budget), "
             "else no detectable difference (also when neither converged on half the seeds)."
         ),
         "note": (
@@ -695,7 +695,8 @@ def cross_fit(X, idx, folds_of_columns) -> tuple[np.ndarray, np.ndarray]:
     ``X`` (..., cells, n) per-seed iterations (+inf = not converged); ``idx`` (B, n) resampled
     seed positions whose column j belongs to fold ``folds_of_columns[j]`` (resampling within
     folds keeps that fixed). Returns held-out (..., B, n) and the cell each fold selected
-    (..., B, folds), -1 = none; a fold with nothing to train on selects nothing.
+    (..., B, folds), -1 = none. When every column is in one fold (a single seed) there is
+    nothing to hold out: the selection is in sample.
     """
     Xb = np.asarray(X, dtype=float)[..., idx]
     fc = np.asarray(folds_of_columns)
@@ -704,9 +705,7 @@ def cross_fit(X, idx, folds_of_columns) -> tuple[np.ndarray, np.ndarray]:
     sel = np.full(Xb.shape[:-3] + (Xb.shape[-2], folds.size), -1)
     for i, f in enumerate(folds):
         test = np.nonzero(fc == f)[0]
-        train = np.nonzero(fc != f)[0]
-        if train.size == 0:
-            continue
+        train = np.nonzero(fc != f)[0] if folds.size > 1 else test  # one fold: in sample
         s = select_columns(Xb, train)
         sel[..., i] = s
         got = np.take_along_axis(Xb[..., test], np.maximum(s, 0)[..., None, :, None], axis=-3)
@@ -911,9 +910,16 @@ class _Design:
         self.boot = np.concatenate(cols, axis=1) if cols else np.zeros((n_resamples, 0), int)
 
 
+_CHUNK = 4_000_000  # array elements per bootstrap chunk (cells x resamples x seeds)
+
+
 def _held_out(group: _Group, design: _Design) -> dict:
     held, sel = cross_fit(group.X, design.point, design.fold)
-    boot, _ = cross_fit(group.X, design.boot, design.fold)
+    step = max(1, _CHUNK // group.X.size)
+    boot = np.concatenate(
+        [cross_fit(group.X, design.boot[i : i + step], design.fold)[0]
+         for i in range(0, len(design.boot), step)]
+    )  # fmt: skip
     h = held[0]
     raw = np.full(h.shape, group.budget)
     for i, f in enumerate(np.unique(design.fold)):
