@@ -271,7 +271,8 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "significant": "holm_p < 1 - confidence; empty when holm_p is empty.",
         "finding": (
             "tie (every pair tied, both converged), faster (significant and "
-            "speedup_ci_low > 1), slower (significant and speedup_ci_high < 1 or the method's median beyond the budget), "
+            "speedup_ci_low > 1), slower (significant and speedup_ci_high < 1 or the "
+            "method's median beyond the budget), "
             "else no detectable difference (also when neither converged on half the seeds)."
         ),
         "note": (
