@@ -324,8 +324,9 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
             "ends lower."
         ),
         "gap_ratio_ci_low": (
-            "Lower bound of the order-statistic interval of gap_ratio (no selection here); "
-            "empty when n_pairs is too small."
+            "Lower bound of the order-statistic interval of gap_ratio (no selection here), "
+            "simultaneous over the objective's m noise rows (each at level 1 - (1 - "
+            "`confidence`) / m, Bonferroni); empty when n_pairs is too small for that level."
         ),
         "gap_ratio_ci_high": "Upper bound of the order-statistic interval of gap_ratio.",
         "speedup": (
@@ -333,7 +334,7 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
             "comparisons.speedup); empty when the method did not converge on half the seeds "
             "(noisy runs are never certified as settled, so usually)."
         ),
-        "speedup_ci_low": "Lower bound of the order-statistic interval of speedup.",
+        "speedup_ci_low": "Lower bound of the order-statistic interval of speedup (same level).",
         "speedup_ci_high": (
             "Upper bound of the order-statistic interval of speedup; empty when some run did "
             "not converge (the speedup is then a lower bound)."
@@ -1177,7 +1178,7 @@ def _slopes(groups, held, best, confidence: float, slope_min_kappa: float) -> li
 
 
 def _noise(groups: dict, runs: dict, confidence: float) -> list[dict]:
-    out = []
+    matches = []
     for okm in sorted(groups):
         objective, kappa, method = okm
         gkey = (objective, kappa, BASELINE)
@@ -1191,8 +1192,15 @@ def _noise(groups: dict, runs: dict, confidence: float) -> list[dict]:
             eff = effective_alpha_L(method, c["alpha_L"], c["beta"])
             match = [a for a in gd_cells if math.isclose(a, eff, rel_tol=1e-9)]
             if match:
-                out.append(_noise_row(c, eff, runs[_cell_key(gd_cells[match[0]])],
-                                      runs[_cell_key(c)], budget, confidence))  # fmt: skip
+                matches.append((c, eff, gd_cells[match[0]], budget))
+    # simultaneous intervals: Bonferroni over the rows of each objective
+    per_objective: dict[str, int] = {}
+    for c, *_ in matches:
+        per_objective[c["objective"]] = per_objective.get(c["objective"], 0) + 1
+    out = []
+    for c, eff, gd, budget in matches:
+        level = 1.0 - (1.0 - confidence) / per_objective[c["objective"]]
+        out.append(_noise_row(c, eff, runs[_cell_key(gd)], runs[_cell_key(c)], budget, level))
     return [_pick(r, "noise") for r in out]
 
 

@@ -221,17 +221,22 @@ def verdict(comparisons, best=(), noise=(), level: str = "95%") -> str:
         out.append(text + ".")
     if noisy:
         rows = list(noise) or [r for r in comparisons if r["objective"] in noisy]
-        same = sum((r.get("finding") or finding(r)) == "no detectable difference" for r in rows)
+        said = [r.get("finding") or finding(r) for r in rows]
+        same = said.count("no detectable difference")
         objs = _objectives_text(sorted(noisy))
+        lead = f"With noisy gradients ({objs}), momentum and GD at the same effective step"
         if rows and same == len(rows):
             out.append(
-                f"With noisy gradients ({objs}), momentum and GD at the same effective step "
-                "alpha/(1 − beta) showed no detectable difference, in noise floor or iterations."
+                f"{lead} alpha/(1 − beta) showed no detectable difference, in noise floor or "
+                "iterations."
             )
         elif rows:
+            lower = sum("lower noise floor" in w for w in said)
+            higher = sum("higher noise floor" in w for w in said)
             out.append(
-                f"With noisy gradients ({objs}), at the same effective step alpha/(1 − beta) "
-                f"{same} of {len(rows)} comparisons showed no detectable difference."
+                f"{lead} alpha/(1 − beta) showed no detectable difference in {same} of "
+                f"{len(rows)} matched settings (simultaneous intervals); momentum ended at a "
+                f"lower noise floor in {lower} and a higher one in {higher}."
             )
     if ties:
         ks = sorted({float(r["kappa"]) for r in ties})
