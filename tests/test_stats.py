@@ -554,9 +554,10 @@ def test_noise_floor_at_matched_effective_step():
     g = np.random.default_rng(4)
     floor = lambda: 1e-3 * np.exp(0.5 * g.standard_normal(12))  # noqa: E731
     its = lambda: 100 + g.integers(0, 40, 12)  # noqa: E731
-    rows = noisy(10, "gd", 0.5, 0.0, floor(), its()) + noisy(10, "gd", 1.0, 0.0, floor(), its())
+    gd_floor, hb_floor = floor(), floor()
+    rows = noisy(10, "gd", 0.5, 0.0, gd_floor, its()) + noisy(10, "gd", 1.0, 0.0, floor(), its())
     # heavy ball at alpha_L 0.25, beta 0.5 has gd's effective step 0.5: same floor, same speed
-    rows += noisy(10, "heavy_ball", 0.25, 0.5, floor(), its())
+    rows += noisy(10, "heavy_ball", 0.25, 0.5, hb_floor, its())
     # EMA momentum's effective step is alpha itself: alpha_L 1, beta 0.9 matches gd's 1.0;
     # here it ends ten times lower (a made-up effect, to see it named)
     rows += noisy(10, "momentum", 1.0, 0.9, floor() / 10, its())
@@ -566,6 +567,9 @@ def test_noise_floor_at_matched_effective_step():
     assert (hb["effective_alpha_L"], hb["n_pairs"]) == (0.5, 12)
     assert hb["gap_ratio_ci_low"] < 1 < hb["gap_ratio_ci_high"]
     assert hb["finding"] == "no detectable difference"
+    # two noise rows: simultaneous 95% = each at 97.5%, order statistics 2 and 11 of 12
+    ratios = np.sort(hb_floor / gd_floor)
+    assert (hb["gap_ratio_ci_low"], hb["gap_ratio_ci_high"]) == (ratios[1], ratios[10])
     m = one(t["noise"], method="momentum")
     assert (m["alpha_L"], m["beta"], m["effective_alpha_L"]) == (1.0, 0.9, 1.0)
     assert m["gap_ratio_ci_high"] < 1 and m["finding"].startswith("lower noise floor")
