@@ -293,7 +293,8 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         ),
         "slope_ci_low": (
             "Lower bound of the seed-bootstrap percentile interval of the slope (cross-fitted "
-            "selection redone in every resample); empty when n_kappas < 3."
+            "selection redone in every resample), widened to hold the slope if need be; empty "
+            "when n_kappas < 3."
         ),
         "slope_ci_high": "Upper bound of that interval; empty when n_kappas < 3.",
         "intercept": "Theil-Sen intercept: log10(median_iter) at kappa = 1.",
@@ -1149,6 +1150,8 @@ def _slopes(groups, held, best, confidence: float, slope_min_kappa: float) -> li
         fit = theil_sen(x, np.log10([best_idx[k]["median_iter"] for k in use]))
         M = [censored_quantile(held[k]["boot"], 0.5) for k in use]
         lo, hi = slope_bounds(x, np.stack(M, axis=-1) if M else np.zeros((1, 0)), confidence)
+        if fit["slope"] is not None:  # the interval always holds its own point estimate
+            lo, hi = np.minimum(lo, fit["slope"]), np.maximum(hi, fit["slope"])
         ins = [k for k in okms if best_idx[k]["median_iter_in_sample"]]
         in_sample = theil_sen(
             np.log10([k[1] for k in ins]),
