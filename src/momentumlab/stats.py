@@ -30,13 +30,14 @@ Rules, in short (docs/tables.md has the long form):
   percentile interval of a seed bootstrap (seeds resampled within folds, the same resample for
   every method and kappa of an objective) with the cross-fitted selection redone inside every
   resample, so it carries the selection's variability. The slope's interval is that bootstrap's
-  percentile interval; fewer than 3 kappas: no interval.
+  percentile interval (widened to hold the slope); fewer than 3 kappas: no interval.
 - Degenerate cells are named: every pair tied is a ``tie`` (kappa = 1 on a quadratic: one GD
   step at alpha = 1/L), a best momentum cell with beta = 0 is gd (``note``), an interval that
   contains 1 is "no detectable difference".
 - Noise. For stochastic objectives the gap reached at the last iteration is summarised
   (``final_gap_*``: the noise floor), and each momentum cell is compared with the gd cell of
-  the same effective step (alpha / (1 - beta); EMA form: alpha) in table ``noise``.
+  the same effective step (alpha / (1 - beta); EMA form: alpha) in table ``noise``, with
+  intervals simultaneous over the objective's rows (Bonferroni).
 
 Every random number comes from a generator seeded by :func:`momentumlab.rng.derive_key` of the
 objective, so the tables are identical from run to run. Nothing here imports snakemake.
