@@ -497,6 +497,10 @@ def test_theil_sen_slopes_exactly_one_and_one_half():
     # two kappas: a slope, but no interval (a line through two points has no spread)
     assert hb["slope"] == pytest.approx(0.5, abs=1e-12) and hb["n_kappas"] == 2
     assert hb["slope_ci_low"] is None and hb["slope_ci_high"] is None
+    from momentumlab.report import summary
+
+    fits = summary.slope_sentences(t["slopes"], ["quad2d"], "95%")[0]["fits"]
+    assert [f["ci"] == "" for f in fits] == [False, True]  # gd has 4 kappas, heavy ball 2
     assert (gd["theory_slope"], hb["theory_slope"]) == (1.0, 0.5)
     assert stats.theil_sen([1.0], [2.0])["slope"] is None
 
