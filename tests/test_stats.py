@@ -458,7 +458,7 @@ def test_summarise_small_study():
     assert q["speedup_ci_low"] is None  # 4 pairs cannot give a 95% interval
     assert q["finding"] == "no detectable difference" and "lower bound" in q["note"]
     nq = one(t["comparisons"], objective="quad2d", method="nesterov")
-    assert nq["speedup"] is None and nq["median_iter"] is None
+    assert nq["speedup"] is None and nq["median_iter"] is None and nq["speedup_ci_low"] is None
     ps = [r["wilcoxon_p"] for r in t["comparisons"]]
     assert [r["holm_p"] for r in t["comparisons"]] == pytest.approx(stats.holm(ps))
     assert all(r["significant"] is (r["holm_p"] < 0.05) for r in t["comparisons"])

@@ -1088,6 +1088,8 @@ def _compare(okm, group, g, m, gb, mb, budget, confidence) -> dict:
     m_med = _count(censored_quantile(mp, 0.5))
     speedup = _fl(censored_quantile(ratios, 0.5)) if m_med is not None else None
     lo, hi = speedup_bounds(gp, mp, g["boot"], m["boot"], budget, confidence)
+    if speedup is None:
+        lo = hi = math.nan
     a, c = np.minimum(gp, budget), np.minimum(mp, budget)
     notes = []
     if group.first["objective_type"] == "quadratic" and kappa == 1:
