@@ -19,7 +19,7 @@ def _ci_words(low, high, level: str) -> str:
     if num(low) is None:
         return ""
     if num(high) is None:
-        return f"{level} CI from {fmt.sig(low)}"
+        return f"{level} CI ≥ {fmt.sig(low)}"
     return f"{level} CI {fmt.sig(low)}–{fmt.sig(high)}"
 
 
@@ -70,6 +70,12 @@ def _best_comparison(rows: list[dict]) -> dict | None:
     return max(rows, key=lambda r: num(r["speedup"])) if rows else None
 
 
+def _censored_words(c: dict, base: str) -> str:
+    if num(c.get("baseline_median_iter")) is None:
+        return f"{base} did not converge within the budget on at least half the starts"
+    return "some held-out runs did not converge within the budget"
+
+
 def _comparison_sentence(obj: str, k, c: dict, level: str) -> str:
     s = num(c["speedup"])
     base = label(str(c.get("baseline") or "gd"))
@@ -87,7 +93,7 @@ def _comparison_sentence(obj: str, k, c: dict, level: str) -> str:
     if s >= 1:
         text = f"{where}, {who} needed {_times(c)} fewer iterations than {base}"
         if _true(c.get("speedup_lower_bound")):
-            medians = f"{base} did not converge within the budget on every start"
+            medians = _censored_words(c, base)
     else:
         lo, hi = num(c.get("speedup_ci_high")), num(c.get("speedup_ci_low"))
         ci = _ci_words(1 / lo if lo else None, 1 / hi if hi else None, level)
@@ -217,7 +223,7 @@ def verdict(comparisons, best=(), noise=(), level: str = "95%") -> str:
                 f"κ = {fmt.kappa(top['kappa'])}: {_times(top)}" + (f" ({ci})" if ci else "")
             )
             if _true(top.get("speedup_lower_bound")):
-                text += ", a lower bound since GD did not converge within the budget"
+                text += f", a lower bound: {_censored_words(top, 'GD')}"
         out.append(text + ".")
     if noisy:
         rows = list(noise) or [r for r in comparisons if r["objective"] in noisy]
@@ -242,7 +248,8 @@ def verdict(comparisons, best=(), noise=(), level: str = "95%") -> str:
         ks = sorted({float(r["kappa"]) for r in ties})
         out.append(
             f"At κ = {', '.join(fmt.kappa(k) for k in ks)} every method took the same number "
-            f"of iterations on every start ({len(ties)} comparisons): ties, not wins."
+            f"of iterations on every start ({len(ties)} comparison"
+            f"{'s' if len(ties) > 1 else ''}): ties, not wins."
         )
     return " ".join(out)
 
