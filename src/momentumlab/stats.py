@@ -66,8 +66,6 @@ MOMENTUM_FAMILY = ("heavy_ball", "momentum", "nesterov")
 _SENTINEL = 1e300
 # Floating slack when comparing a probability with p.
 _EPS = 1e-9
-# Input columns a row may lack (older simulations.csv files).
-_OPTIONAL_INPUT = ("final_gap", "diverged_at", "first_hit", "stochastic")
 
 INPUT_COLUMNS = [
     "objective", "objective_type", "stochastic", "kappa", "dim", "mu", "L", "method", "alpha",
@@ -791,7 +789,7 @@ def _bool(v) -> bool:
 def _normalise(rows: Iterable[dict]) -> list[dict]:
     out = []
     for i, r in enumerate(rows):
-        missing = [c for c in REQUIRED_INPUT if c not in r and c not in _OPTIONAL_INPUT]
+        missing = [c for c in REQUIRED_INPUT if c not in r]
         if missing:
             raise ValueError(f"simulation row {i} lacks columns {missing}")
         if r["status"] not in STATUSES:
