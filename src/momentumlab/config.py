@@ -52,6 +52,7 @@ RESERVED_LABELS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null",
                                                    "seq", "map", "merge")}  # fmt: skip
+_KINDS = {"bool": "boolean", "null": "null (None)", "int": "integer", "float": "number"}
 _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
 _OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
 
@@ -163,7 +164,7 @@ def _node_problems(root, name):
                 if knode.tag != "tag:yaml.org,2002:str" and knode.tag in _PLAIN_TAGS:
                     if knode.tag == "tag:yaml.org,2002:merge":
                         continue
-                    kind = knode.tag.rsplit(":", 1)[1]
+                    kind = _KINDS[knode.tag.rsplit(":", 1)[1]]
                     yield (
                         f"{_path_text(path)} ({name} line {kline}): the key {knode.value} is "
                         f"read by YAML as a {kind}, not as text; allowed: a text key: quote it "
@@ -287,7 +288,8 @@ def _fitting_branches(error):
 
 
 def _non_finite(x) -> bool:
-    return isinstance(x, float) and not math.isfinite(x)
+    """NaN, an infinity, or an integer beyond any float."""
+    return isinstance(x, int | float) and not isinstance(x, bool) and not _is_number(None, x)
 
 
 def _explain(error):
@@ -320,8 +322,10 @@ def _explain(error):
                 dups.append(values[values.index(v)])  # as first written
         return f"{key}: {dups} given more than once in {values}; allowed: {allowed}"
     if error.validator == "type" and _non_finite(error.instance):
+        x = error.instance
+        shown = repr(x) if isinstance(x, float) else f"an integer of {len(str(abs(x)))} digits"
         return (
-            f"{key}: {error.instance!r} is not a finite number (NaN and infinity, written "
+            f"{key}: {shown} is not a finite number (NaN and infinity, written "
             f".nan, .inf, 1e400, NaN or Infinity, are refused); allowed: {allowed}"
         )
     if error.validator == "type" and error.validator_value == "integer":

@@ -109,7 +109,7 @@ def method_alphas(config: dict, method: str) -> list[float]:
     if "default" in alphas:
         return alphas["default"]
     raise ConfigError(
-        f"alphas: no list for method {method!r}; give alphas.{method} or alphas.default "
+        f"alphas: no list for method {method!r}; allowed: alphas.{method} or alphas.default "
         f"(or one list for all methods)"
     )
 
