@@ -68,27 +68,27 @@ def test_truncated_at_a_line_boundary(files, tmp_path):
     assert "rerun snakemake to recompute that job" in msg
 
 
+def edit_cell(path: str, line: int, column: str, new) -> None:
+    """Replace one cell (line 1 is the header) with ``new(old text)``."""
+    lines = open(path).read().splitlines(keepends=True)
+    cells = lines[line - 1].rstrip("\n").split(",")
+    i = SIM_COLUMNS.index(column)
+    cells[i] = new(cells[i])
+    lines[line - 1] = ",".join(cells) + "\n"
+    open(path, "w").write("".join(lines))
+
+
 def test_garbage_in_a_number_column(files, tmp_path):
     spec, (sims, curves, sums) = files
-    lines = open(sims).read().splitlines(keepends=True)
-    i = SIM_COLUMNS.index("final_gap")
-    cells = lines[2].rstrip("\n").split(",")
-    cells[i] = "garbage"
-    lines[2] = ",".join(cells) + "\n"
-    open(sims, "w").write("".join(lines))
+    edit_cell(sims, 3, "final_gap", lambda _: "garbage")
     msg = refused(spec, sims, curves, sums, tmp_path)
     assert sims in msg and "line 3, column final_gap: 'garbage' is not a number" in msg
 
 
 def test_an_edit_that_keeps_the_shape_is_caught_by_the_checksum(files, tmp_path):
     spec, (sims, curves, sums) = files
-    text = open(sims).read()
-    i = SIM_COLUMNS.index("iterations")
-    lines = text.splitlines(keepends=True)
-    cells = lines[1].rstrip("\n").split(",")
-    cells[i] = str(int(cells[i]) + 1)  # a plausible number: only the checksum can tell
-    lines[1] = ",".join(cells) + "\n"
-    open(sims, "w").write("".join(lines))
+    # a plausible number: only the checksum can tell
+    edit_cell(sims, 2, "iterations", lambda old: str(int(old) + 1))
     msg = refused(spec, sims, curves, sums, tmp_path)
     assert sims in msg and "differ from the checksum its job recorded" in msg
 
