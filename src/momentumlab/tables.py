@@ -31,6 +31,9 @@ def _cell(v) -> str:
     return str(v)
 
 
+cell_text = _cell  # the text a value is written as (public, for checks on written tables)
+
+
 def write_csv(path: str | os.PathLike, rows: Iterable[dict], columns: Sequence[str]) -> None:
     """Write rows atomically (temporary file, then rename): never a half-written table."""
     path = Path(path)
