@@ -561,16 +561,22 @@ def _bytes(n: float) -> str:
 def _limit_problems(config: dict, size: dict) -> Iterable[str]:
     limits = config["limits"]
     found = {
-        "simulations": size["simulations"],
-        "jobs": size["jobs"],
-        "job_memory_gb": size["largest"]["memory"] / 1e9,
+        "simulations": (size["simulations"], "simulations", "fewer seeds, alphas, betas or kappas"),
+        "jobs": (size["jobs"], "simulation jobs", "a larger points_per_job"),
+        "job_memory_gb": (
+            size["largest"]["memory"] / 1e9,
+            "GB of memory for its largest job",
+            "smaller jobs (points_per_job), a smaller dim",
+        ),
     }
     for key in LIMIT_KEYS:
-        if found[key] > limits[key]:
+        value, what, smaller = found[key]
+        if value > limits[key]:
+            shown = f"{value:,}" if isinstance(value, int) else f"{value:,.3g}"
             yield (
-                f"limits.{key}: this study needs {found[key]:,.4g} {key.replace('_', ' ')}, "
-                f"above the limit of {limits[key]:,.4g} ({size_text(size)}); allowed: a "
-                f"smaller study, or raise limits.{key} in the config if you mean it"
+                f"limits.{key}: the study needs {shown} {what}, more than the limit "
+                f"{limits[key]:,} (the plan: {size_text(size)}); allowed: a smaller study "
+                f"({smaller}), or a larger limits.{key} if you mean it"
             )
 
 
