@@ -307,11 +307,23 @@ CASES += [
         expect=("objectives.quad2d: given twice", "lines 5 and 6"),
     ),
     # 8. size: refused above the limits (raise limits.* to mean it), before any planning
-    Case("seeds-1e9", _set("seeds", 10**9), ("limits.simulations", "above the limit")),
+    Case(
+        "seeds-1e9",
+        _set("seeds", 10**9),
+        (
+            "limits.simulations: the study needs 112,000,000,000 simulations, more than the limit "
+            "5,000,000",
+            "a larger limits.simulations",
+        ),
+    ),  # fmt: skip
     Case(
         "rotated-dim-100000",
         _set("objectives.quad2d", {"type": "quadratic", "dim": 100_000, "rotate": True}),
-        ("limits.job_memory_gb", "GB", "raise limits.job_memory_gb"),
+        (
+            "limits.job_memory_gb",
+            "GB of memory for its largest job",
+            "a larger limits.job_memory_gb",
+        ),
     ),
     Case(
         "a-million-points-one-per-job",
@@ -320,7 +332,7 @@ CASES += [
             betas=[i / 1000 for i in range(1000)],
             points_per_job=1,
         ),
-        ("limits.jobs", "above the limit"),
+        ("limits.jobs: the study needs 8,004,000 simulation jobs, more than the limit 20,000",),
     ),
     # 9. the rest
     Case(
