@@ -375,6 +375,16 @@ CASES += [
         expect=("seeds (", "010 is octal in YAML 1.1 (8) but 10 in YAML 1.2"),
     ),
     Case(
+        "start-scale-underflows",
+        _set("objectives.quad2d.start_scale", 1e-160),
+        ("objectives.quad2d.start_scale: 1e-160", "underflows to 0", "start_scale >= 1e-142"),
+    ),
+    Case(
+        "start-scale-below-rosenbrock-rounding",  # at 1e-12 every run is censored; 1e-16: k = 0
+        _set("objectives.rosenbrock.start_scale", 1e-12),
+        ("objectives.rosenbrock.start_scale: 1e-12", "(kappa 10)", "rounding, not the method"),
+    ),
+    Case(
         "start-at-the-minimiser",
         _set("start", [0.0, 0.0]),
         ("start", "minimiser of objectives.quad2d", "starting gap 0", "converged at iteration 0"),
@@ -420,6 +430,28 @@ def test_refused_naming_the_key_and_what_is_allowed(tmp_path, case):
     assert "allowed" in message, message
     for text in case.expect:
         assert text in message, f"{case.id}: {text!r} not in the message:\n{message}"
+
+
+def test_the_rounding_check_matches_what_the_engine_does():
+    # where loading refuses a Rosenbrock start_scale, rounding decides; where it accepts, not
+    runs = {
+        s: ml.simulate("rosenbrock", "gd", kappa=10, alpha=1, alpha_unit="inv_L", seeds=4,
+                       start_scale=s)
+        for s in (1e-10, 1e-12, 1e-16)
+    }  # fmt: skip
+    assert {r.status for r in runs[1e-12]} == {"max_iter"}  # the gap never gets below tol
+    assert min(r.iterations for r in runs[1e-16]) == 0  # "converged" at once
+    assert [r.iterations for r in runs[1e-10]] == [
+        r.iterations for r in ml.simulate("rosenbrock", "gd", kappa=10, alpha=1,
+                                          alpha_unit="inv_L", seeds=4, start_scale=1e-4)
+    ]  # fmt: skip
+    cfg = copy.deepcopy(QUICK_CFG)
+    cfg["objectives"]["rosenbrock"]["start_scale"] = 1e-10
+    load_study(cfg)  # accepted
+    for s in (1e-12, 1e-16):
+        cfg["objectives"]["rosenbrock"]["start_scale"] = s
+        with pytest.raises(StudyConfigError, match="rounding, not the method"):
+            load_study(cfg)
 
 
 def test_the_quick_preset_itself_is_accepted(tmp_path):

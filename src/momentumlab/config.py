@@ -35,6 +35,7 @@ import numpy as np
 import yaml
 
 from . import theory
+from .api import resolve_starts
 from .engine import curve_iterations
 from .errors import ConfigError
 from .methods import METHODS
@@ -45,6 +46,7 @@ from .tables import parse
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 MAX_VALUES = 100_000  # values in a config, aliases expanded: an alias bomb stops here
+_TINY = 1e-290  # below this, tol * gap_0 is no longer a normal float
 LIMIT_KEYS = ("simulations", "jobs", "job_memory_gb")
 # words YAML 1.1, YAML 1.2 or the table reader turn into booleans, None or numbers
 RESERVED_LABELS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "nan",
@@ -461,10 +463,57 @@ def _semantic_problems(config: dict) -> Iterable[str]:
             )
 
 
+def _gap_floor(obj) -> float:
+    """The smallest gap f - f* resolves near the minimiser: f one ulp away from w*, per axis."""
+    w = obj.minimizer
+    steps = np.diag(np.spacing(np.abs(w)))
+    W = np.concatenate([w[None], w + steps, w - steps])
+    return float(np.max(np.abs(obj.value(W) - obj.fstar)))
+
+
+def _rounding_problems(config: dict, label: str, spec: dict, key: str) -> Iterable[str]:
+    """Random starts so close to a Rosenbrock minimiser that rounding decides convergence."""
+    scale = spec.get("start_scale", config["start_scale"])
+    tol = spec.get("tol", config["tol"])
+    for kappa in sorted({float(k) for k in spec.get("kappas", config["kappas"])}):
+        obj = make_objective(spec["type"], kappa)
+        seeds = min(config["seeds"], 64)  # a sample of the starts is enough to see the scale
+        S, _ = resolve_starts(obj, label, seeds=seeds, base_seed=config["seed"], scale=scale)
+        smallest = float(np.min(obj.value(S) - obj.fstar))
+        floor = _gap_floor(obj)
+        if not tol * smallest > floor:
+            yield (
+                f"{key}: {scale:g} puts random starts so close to the minimiser of "
+                f"objectives.{label} (kappa {fmt(kappa)}) that tol times the starting gap "
+                f"({tol:g} x {smallest:.2g}) is below what f - f* resolves there in floating "
+                f"point (about {floor:.1g}): rounding, not the method, would decide "
+                f"convergence; allowed: a larger start_scale (about "
+                f"{scale * math.sqrt(10 * floor / (tol * max(smallest, _TINY))):.0g} or more) "
+                f"or a looser tol"
+            )
+            return
+
+
 def _start_problems(config: dict) -> Iterable[str]:
-    """A fixed start at the minimiser: a zero starting gap, where 'converged at 0' means nothing."""
+    """A zero starting gap, where 'converged at iteration 0' means nothing: a fixed start at the
+    minimiser, or random starts so close to it that tol times their gap underflows (quadratics:
+    f is exact near its minimiser at 0) or drowns in rounding (Rosenbrock, checked on a sample of
+    the very starts; logistic objectives are not checked: building one takes seconds)."""
     start = config["start"]
     if not isinstance(start, list):
+        for label, spec in config["objectives"].items():
+            scale = spec.get("start_scale", config["start_scale"])
+            tol = spec.get("tol", config["tol"])
+            key = f"objectives.{label}.start_scale" if "start_scale" in spec else "start_scale"
+            if spec["type"] == "rosenbrock":
+                yield from _rounding_problems(config, label, spec, key)
+            elif scale * scale * tol < _TINY:  # the gap is about scale^2 mu d / 2, mu ~ 1
+                yield (
+                    f"{key}: {scale:g} puts random starts so close to the minimiser of "
+                    f"objectives.{label} that tol ({tol:g}) times their starting gap (about "
+                    f"start_scale^2) underflows to 0: every run would count as converged at "
+                    f"iteration 0; allowed: start_scale >= {math.sqrt(_TINY / tol):.1g}"
+                )
         return
     for label, spec in config["objectives"].items():
         for kappa in sorted({float(k) for k in spec.get("kappas", config["kappas"])}):
