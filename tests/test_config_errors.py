@@ -306,6 +306,12 @@ CASES += [
         text=_replace("  rosenbrock:", "  quad2d:"),
         expect=("objectives.quad2d: given twice", "lines 5 and 6"),
     ),
+    Case(
+        "duplicate-key-in-json",
+        text=lambda t: json.dumps(yaml.safe_load(t), indent=1)[:-2] + ',\n "seeds": 5\n}',
+        expect=("seeds: given twice", "bad.json lines"),
+        suffix=".json",
+    ),
     # 8. size: refused above the limits (raise limits.* to mean it), before any planning
     Case(
         "seeds-1e9",
