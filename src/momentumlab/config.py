@@ -92,6 +92,10 @@ def check_source(path: str | Path) -> dict:
                 return json.loads(text, object_pairs_hook=_json_pairs(name))
             except ValueError:
                 raise StudyConfigError([f"{name}: not valid YAML or JSON: {exc}"]) from None
+        except RecursionError:
+            raise StudyConfigError(
+                [f"{name}: nested too deeply; allowed: a plain config"]
+            ) from None
         if node is None:
             raise StudyConfigError([f"{name}: empty; allowed: a mapping of config keys"])
         problems = list(_node_problems(node, name))
@@ -116,7 +120,7 @@ def _json_pairs(name):
         seen = set()
         for k, _ in items:
             if k in seen:
-                raise StudyConfigError([f"{name}: the key {k!r} is given twice; each key once"])
+                raise StudyConfigError([f"{name}: the key {k!r} is given twice; allowed: once"])
             seen.add(k)
         return dict(items)
 
