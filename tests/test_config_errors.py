@@ -635,3 +635,25 @@ def test_snakemake_prints_the_plan_size_and_accepts_the_preset(study):
     assert "Study plan: 448 simulations in 12 jobs; the largest job runs 48" in out, out
     assert "Nothing to be done" in out
     assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("label", ["quad2d", "quad50d"])
+def test_the_job_memory_estimate_is_within_2x_of_the_traced_peak(label):
+    import dataclasses
+    import tracemalloc
+
+    from momentumlab.config import _job_memory
+    from momentumlab.study import simulate_job
+
+    plan = load_study(load_configfile(str(ROOT / "config" / "config.yaml")))
+    job = next(j for j in plan.jobs if j.objective == label and j.method == "heavy_ball")
+    job = dataclasses.replace(job, kappa=100.0, max_iter=300)  # a short budget: same arrays
+    estimate = _job_memory(plan.config["objectives"][label], job.n_simulations, 40, 300)
+    tracemalloc.start()
+    try:
+        simulate_job(job)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert job.n_simulations == 1296
+    assert peak / 2 < estimate < 2 * peak, (estimate, peak)
