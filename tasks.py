@@ -65,12 +65,11 @@ QUICK_MARKERS = "not workflow and not browser"  # the markers are declared in py
 
 
 def test(args: list[str]) -> None:
-    if "--quick" in args:
-        setup()
+    setup()
+    if "--quick" in args:  # no linters, no Snakemake runs, no browser
         rest = [a for a in args if a != "--quick"]
         run(BIN / "python", "-m", "pytest", "-m", QUICK_MARKERS, *rest)
         return
-    setup()
     ensure_chromium()
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
