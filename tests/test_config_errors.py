@@ -442,14 +442,15 @@ def test_the_rounding_check_matches_what_the_engine_does():
     # where loading refuses a Rosenbrock start_scale, rounding decides; where it accepts, not
     runs = {
         s: ml.simulate("rosenbrock", "gd", kappa=10, alpha=1, alpha_unit="inv_L", seeds=4,
-                       start_scale=s)
+                       start_scale=s, max_iter=2000)
         for s in (1e-10, 1e-12, 1e-16)
     }  # fmt: skip
     assert {r.status for r in runs[1e-12]} == {"max_iter"}  # the gap never gets below tol
     assert min(r.iterations for r in runs[1e-16]) == 0  # "converged" at once
     assert [r.iterations for r in runs[1e-10]] == [
         r.iterations for r in ml.simulate("rosenbrock", "gd", kappa=10, alpha=1,
-                                          alpha_unit="inv_L", seeds=4, start_scale=1e-4)
+                                          alpha_unit="inv_L", seeds=4, start_scale=1e-4,
+                                          max_iter=2000)
     ]  # fmt: skip
     cfg = copy.deepcopy(QUICK_CFG)
     cfg["objectives"]["rosenbrock"]["start_scale"] = 1e-10
@@ -545,7 +546,7 @@ def test_warns_when_gd_cannot_reach_tol_within_the_budget():
     assert load_study({**cfg, "methods": ["momentum", "heavy_ball"]}).warnings == []
 
 
-def test_the_default_study_warns_about_rosenbrock_at_kappa_1e4():
+def test_the_default_study_warns_exactly_where_gd_would_be_censored():
     plan = load_study(load_configfile(str(ROOT / "config" / "config.yaml")))
     need = theory.gd_optimal(1.0, 1e4).iterations(1e-6)
     assert 34_000 < need < 35_000
