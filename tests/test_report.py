@@ -36,7 +36,6 @@ from momentumlab.lecture import (
 from momentumlab.report import build_context, build_report, fmt, make_env, provenance, render
 from momentumlab.report.data import TABLES
 from momentumlab.report.figures import KIND_CAPTIONS, PPI, min_font_px, theory_speedup
-from momentumlab.report.figures import METHOD_LABELS as LABELS
 from momentumlab.report.jobs import figure_settings, read_figure, report_caption
 from momentumlab.report.render import _copy_downloads
 from momentumlab.study import CURVE_COLUMNS, plan, simulate_job
@@ -272,30 +271,25 @@ def test_verdict_and_hero_come_first_then_one_section_per_objective(report):
         assert tid in ids, tid
 
 
-def test_the_verdict_follows_the_intervals(report, tables_dir):
-    """Each objective's verdict at its largest kappa: a win only when the interval is above 1."""
+def test_the_verdict_is_the_statistics_in_words(report, tables_dir):
+    """The verdict paragraph is summary.verdict of the tables, and its counts are the table's."""
+    from momentumlab.report import summary
+
     html = report.read_text(encoding="utf-8")
-    verdict = unescape(
-        " ".join(re.search(r'<p class="verdict">(.*?)</p>', html, re.S).group(1).split())
-    )
+    shown = re.search(r'<p class="verdict">(.*?)</p>', html, re.S).group(1)
+    verdict = unescape(" ".join(shown.split()))
     comps = read_csv(tables_dir / "comparisons.csv")
-    for obj in OBJECTIVES:
-        mine = [c for c in comps if c["objective"] == obj and c["speedup"] is not None]
-        if not mine:
-            assert f"{obj} (" not in verdict
-            continue
-        top = max(c["kappa"] for c in mine)
-        best = max((c for c in mine if c["kappa"] == top), key=lambda c: c["speedup"])
-        where = f"{obj} (κ = {fmt.kappa(top)}, {LABELS[best['method']]})"
-        assert where in verdict
-        lo, hi = best["speedup_ci_low"], best["speedup_ci_high"]
-        if lo > 1:
-            assert f"{fmt.times(best['speedup'])} on {where}" in verdict
-            assert f"{fmt.sig(lo)}–{fmt.sig(hi)}" in verdict
-            holm = f"{fmt.sig(hi)} (not significant after Holm's correction)"
-            assert (holm in verdict) != bool(best["significant"])
-        elif hi >= 1:
-            assert f"No detectable difference on {where}" in verdict
+    best = read_csv(tables_dir / "best.csv")
+    noise = read_csv(tables_dir / "noise.csv")
+    assert verdict == summary.verdict(comps, best, noise, "95%")
+    rest = [c for c in comps if summary.finding(c) != "tie"]
+    faster = [c for c in rest if summary.finding(c) == "faster"]
+    assert f"faster than GD in {len(faster)} of {len(rest)} comparisons" in verdict
+    for c in faster:  # a win is a speedup whose interval lies above 1
+        assert c["speedup_ci_low"] is None or c["speedup_ci_low"] > 1, c
+    if faster:
+        top = max(faster, key=lambda c: c["speedup"])
+        assert f"on {top['objective']} at κ = {fmt.kappa(top['kappa'])}" in verdict
 
 
 def test_every_image_has_alt_text_a_caption_true_dimensions_and_big_enough_text(report):
@@ -388,16 +382,14 @@ def test_theory_speedup_is_the_ratio_of_log_rates():
 
 
 def test_summary_states_the_speedup_with_its_interval(report, tables_dir):
-    comps = [r for r in read_csv(tables_dir / "comparisons.csv") if r["objective"] == "quad2d"]
-    top = max(c["kappa"] for c in comps)
-    best = max((c for c in comps if c["kappa"] == top), key=lambda c: c["speedup"])
-    text = " ".join(" ".join(page_of(report).text).split())
-    expected = (
-        f"On quad2d at κ = {fmt.kappa(top)}, {LABELS[best['method']]} needed "
-        f"{fmt.sig(best['speedup'])}× fewer iterations than GD (95% CI "
-        f"{fmt.sig(best['speedup_ci_low'])}–{fmt.sig(best['speedup_ci_high'])}"
-    )
-    assert expected in text
+    from momentumlab.report import summary
+
+    t = {n: read_csv(tables_dir / f"{n}.csv") for n in ("comparisons", "best")}
+    said = summary.speedups(t["comparisons"], t["best"], list(OBJECTIVES), STUDY, "95%")
+    text = " ".join(unescape(" ".join(page_of(report).text)).split())
+    assert said["sentences"]
+    for sentence in said["sentences"]:  # every objective's sentence, as summary words it
+        assert " ".join(sentence["text"].split()) in text
     assert "iterations grew like" in text and "theory 1.00" in text and "theory 0.50" in text
     assert re.search(
         r"Of [\d,]+ runs, [\d,]+ \([\d.]+%\) converged, [\d,]+ \([\d.]+%\) diverged", text
@@ -409,7 +401,8 @@ def test_tables_use_readable_numbers(report):
     best = html[
         html.index('id="table-best"') : html.index("</table>", html.index('id="table-best"'))
     ]
-    assert re.search(r'<td class="num">[\d,]+ \[[\d,]+, [\d,]+\]</td>', best)  # median [CI]
+    # median iterations, with its interval when the statistics give one
+    assert re.search(r'<td class="num">[\d,]+( \[[\d,]+, [\d,]+\])?</td>', best)
     assert "e+" not in best and not re.search(r"\b(nan|None|inf)\b", best)
     assert '<th scope="col" class="num">' in best  # numbers are right-aligned
 
@@ -490,7 +483,7 @@ def test_quadratic_only_single_kappa_one_seed_no_comparisons(tmp_path):
     write_csv(tmp_path / "comparisons.csv", [], COLUMNS["comparisons"])  # header only
     text = _render_text(tmp_path, tmp_path / "out" / "index.html", cfg)
     assert "No data: no paired comparisons" in text
-    assert "comparisons, trajectories, landscape" in text
+    assert "comparisons, noise, trajectories, landscape" in text
     ids = page_of(tmp_path / "out" / "index.html").ids()
     assert {"fig-curves-quad2d", "fig-heatmap-quad2d", "fig-kappa"} <= ids
     assert "fig-speedup" not in ids and "fig-lecture" not in ids

@@ -19,6 +19,7 @@ def summarise_tables(simulations: str, outputs: dict[str, str], settings: dict) 
         n_resamples=int(settings["bootstrap_resamples"]),
         slope_min_kappa=float(settings["slope_min_kappa"]),
         good_factor=float(settings["good_factor"]),
+        folds=int(settings["folds"]),
     )
     for name, path in outputs.items():
         write_csv(path, tables[name], stats.COLUMNS[name])

@@ -12,7 +12,7 @@ from momentumlab.report.jobs import (
     report_caption,
 )
 
-REPORT_DOWNLOADS = ["best", "comparisons", "cells", "slopes", "status_counts"]
+REPORT_DOWNLOADS = ["best", "comparisons", "cells", "slopes", "noise", "status_counts"]
 
 
 rule lecture:

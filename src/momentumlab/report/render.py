@@ -384,38 +384,6 @@ def all_figures(figs: dict) -> list[figures.Fig]:
     return [f for f in out if f is not None]
 
 
-def _verdict_placeholder(comparisons, objectives, level: str) -> list[str]:
-    """Two plain sentences until ``summary.verdict`` (issue 10) lands: at each objective's
-    largest kappa, where the best momentum method's speedup interval excludes 1, and where not."""
-    wins, losses, ties = [], [], []
-    for obj in objectives:
-        rows = figures.best_speedups(comparisons, obj)
-        if not rows:
-            continue
-        r = rows[-1]
-        lo, hi = num(r.get("speedup_ci_low")), num(r.get("speedup_ci_high"))
-        where = f"{obj} (κ = {fmt.kappa(r['kappa'])}, {label(r['method'])})"
-        ci = f"{level} CI {fmt.sig(lo)}–{fmt.sig(hi)}"
-        holm = "" if _yes(r.get("significant")) else " (not significant after Holm's correction)"
-        if lo is not None and lo > 1:
-            wins.append(f"{fmt.times(r['speedup'])} on {where}, {ci}{holm}")
-        elif hi is not None and hi < 1:
-            losses.append(f"{where}: speedup {fmt.times(r['speedup'])}, {ci}")
-        else:
-            ties.append(where)
-    out = []
-    if wins:
-        out.append(
-            "At the largest condition number studied, the best-tuned momentum method needed "
-            "fewer iterations than the best-tuned GD by " + "; ".join(wins) + "."
-        )
-    if losses:
-        out.append("Even the best momentum method was slower than GD on " + "; ".join(losses) + ".")
-    if ties:
-        out.append("No detectable difference on " + ", ".join(ties) + ": the interval contains 1.")
-    return out
-
-
 def _study_facts(t: dict, objectives: list[str], config: dict) -> list[tuple[str, str]]:
     methods = method_order(r["method"] for r in t["cells"] + t["best"])
     kappas = kappas_of(t["cells"] + t["best"])
@@ -493,7 +461,7 @@ def build_context(
         "generated": provenance.now_utc(),
         "level": level,
         "facts": _study_facts(t, objectives, config),
-        "verdict": _verdict_placeholder(t["comparisons"], objectives, level),
+        "verdict": summary.verdict(t["comparisons"], t["best"], t["noise"], level),
         "speedups": speedups,
         "sections": sections,
         "slope_sentences": summary.slope_sentences(t["slopes"], objectives, level),
