@@ -3,6 +3,7 @@
 
     python3 tasks.py study [snakemake args...]   # set up .venv, run the study (default config)
     python3 tasks.py test  [pytest args...]      # set up .venv, lint, run the tests
+    python3 tasks.py test --quick [pytest args]  # the unit tests only (no workflow, no browser)
 
 The virtualenv is (re)installed when missing or when pyproject.toml changed since.
 """
@@ -60,8 +61,15 @@ def study(args: list[str]) -> None:
     print(f"\nReport: {ROOT / 'results' / 'report' / 'index.html'}")
 
 
+QUICK_MARKERS = "not workflow and not browser"  # the markers are declared in pyproject.toml
+
+
 def test(args: list[str]) -> None:
     setup()
+    if "--quick" in args:  # no linters, no Snakemake runs, no browser
+        rest = [a for a in args if a != "--quick"]
+        run(BIN / "python", "-m", "pytest", "-m", QUICK_MARKERS, *rest)
+        return
     ensure_chromium()
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")

@@ -1,12 +1,11 @@
-"""Rule gather: job tables (in canonical job order) -> results/tables/{simulations,curves}.csv."""
+"""Rule gather: check every job's files, join them -> results/tables/{simulations,curves}.csv."""
 
 import logging
 
+from momentumlab.jobfiles import gather_jobs
 from momentumlab.joblog import to_log
-from momentumlab.study import gather
 
 to_log(snakemake.log[0])
-n = gather(list(snakemake.input.sims), snakemake.output.sims)
-logging.info("%d simulations", n)
-m = gather(list(snakemake.input.curves), snakemake.output.curves)
-logging.info("%d curve rows", m)
+i, o = snakemake.input, snakemake.output
+n, m = gather_jobs(snakemake.params.jobs, i.sims, i.curves, i.sums, o.sims, o.curves)
+logging.info("%d simulations, %d curve rows, every job file checked", n, m)

@@ -4,4 +4,5 @@ from momentumlab.joblog import to_log
 from momentumlab.pipeline import lecture
 
 to_log(snakemake.log[0])
-lecture(snakemake.params.settings, snakemake.output.trajectories, snakemake.output.landscape)
+p = snakemake.params
+lecture(p.settings, p.objective_types, p.tol, *snakemake.output)

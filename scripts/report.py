@@ -1,5 +1,6 @@
-"""Rule report: the aggregated tables -> results/report/index.html (+ figure PNGs, CSVs)."""
+"""Rule report: the tables and the figure jobs' figures -> results/report/index.html."""
 
+import os
 from pathlib import Path
 
 from momentumlab.joblog import to_log
@@ -10,11 +11,11 @@ report(
     tables_dir=str(Path(snakemake.input.tables[0]).parent),
     templates_dir=str(Path(snakemake.input.templates[0]).parent),
     out_html=snakemake.output.html,
-    figures_dir=snakemake.output.figures,
+    figures_dir=str(Path(snakemake.input.figures[0]).parent),
     config=snakemake.params.config,
     config_files=snakemake.params.config_files,
-    benchmarks_dir=snakemake.params.benchmarks,
+    benchmarks_dir=os.path.commonpath(snakemake.input.benchmarks),
+    benchmark_files=list(snakemake.input.benchmarks),
     job_outputs=list(snakemake.input.jobs),
-    started_file=snakemake.params.started,
     downloads=snakemake.params.downloads,
 )

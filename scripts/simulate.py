@@ -1,4 +1,4 @@
-"""Rule simulate: one batch of simulations -> its tidy job tables."""
+"""Rule simulate: one batch of simulations -> its tidy job tables and their checksums."""
 
 import logging
 
@@ -7,5 +7,6 @@ from momentumlab.study import run_job
 
 to_log(snakemake.log[0])
 logging.info("job %s", snakemake.params.job)
-run_job(snakemake.params.job, snakemake.output.sims, snakemake.output.curves)
+out = snakemake.output
+run_job(snakemake.params.job, out.sims, out.curves, out.sums)
 logging.info("done")

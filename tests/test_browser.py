@@ -2,15 +2,18 @@
 
 Chromium is driven over its DevTools pipe (``momentumlab.report.browser``, standard library
 only). Checks: no console errors or failed loads, nothing requested but the file itself and
-data: URIs, every image decoded with a non-zero natural size. A full-page screenshot and the
-timings are saved under ``test-artifacts/``. Without Chromium the test fails when CI=true and
-is skipped otherwise.
+data: URIs, every image decoded with a non-zero natural size, at 1400 and 420 CSS px: the
+verdict paragraph in the first screen, one section per objective, every figure's smallest
+text at least 11 CSS px as displayed, and no sideways scrolling of the page. Full-page
+screenshots and the timings are saved under ``test-artifacts/``. Without Chromium the test fails
+when CI=true and is skipped otherwise.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -53,24 +56,47 @@ def report_html(tmp_path_factory) -> Path:
     return html
 
 
-def test_report_renders_cleanly_in_chromium(chromium, report_html):
-    with Browser(chromium, width=1280, height=900) as browser:
+LAYOUT_JS = """(() => {
+  const box = e => e ? e.getBoundingClientRect() : null;
+  const imgs = [...document.querySelectorAll('figure img')].map(img => ({
+    id: img.closest('figure').id,
+    shown: img.getBoundingClientRect().width,
+    css: +img.getAttribute('width'),
+    font: +img.dataset.minFontPx,
+  }));
+  const verdict = document.querySelector('p.verdict');
+  const hero = document.getElementById('fig-hero');
+  return {
+    imgs,
+    verdict: verdict ? verdict.textContent.trim() : '',
+    verdictTop: verdict ? box(verdict).top + scrollY : null,
+    heroTop: hero ? box(hero).top + scrollY : null,
+    sections: [...document.querySelectorAll('section.objective h2')]
+      .map(h => h.firstChild.textContent.trim()),
+    overflow: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+    viewport: innerHeight,
+  };
+})()"""
+
+
+@pytest.mark.parametrize("width", [1400, 420])
+def test_report_renders_cleanly_in_chromium(chromium, report_html, width):
+    with Browser(chromium, width=width, height=900) as browser:
         page = browser.open(report_html)
         images = browser.images()
         title = browser.evaluate("document.querySelector('h1').textContent")
         doc_title = browser.evaluate("document.title")
-        overflow = browser.evaluate(
-            "document.documentElement.scrollWidth > document.documentElement.clientWidth"
-        )
-        shot = browser.screenshot(ARTIFACTS / "report.png")
-        top = browser.screenshot(ARTIFACTS / "report-top.png", full_page=False)
+        layout = browser.evaluate(LAYOUT_JS)
+        shot = browser.screenshot(ARTIFACTS / f"report-{width}.png")
+        top = browser.screenshot(ARTIFACTS / f"report-top-{width}.png", full_page=False)
 
     timing = {**page.timing, "bytes": report_html.stat().st_size}
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "report-timing.json").write_text(json.dumps(timing, indent=2) + "\n")
+    (ARTIFACTS / f"report-timing-{width}.json").write_text(json.dumps(timing, indent=2) + "\n")
     print(
-        f"\nreport: {timing['bytes'] / 1e6:.2f} MB, load event after {timing['load_ms']:.0f} ms "
-        f"(DOMContentLoaded {timing['dom_content_loaded_ms']:.0f} ms); screenshot {shot}"
+        f"\nreport at {width} px: {timing['bytes'] / 1e6:.2f} MB, load event after "
+        f"{timing['load_ms']:.0f} ms (DOMContentLoaded {timing['dom_content_loaded_ms']:.0f} ms);"
+        f" screenshot {shot}"
     )
 
     assert page.errors == [], page.errors
@@ -80,11 +106,24 @@ def test_report_renders_cleanly_in_chromium(chromium, report_html):
     assert title.strip() == HOSTILE_TITLE  # shown as text, never run
     assert doc_title != "pwned"
     figures = list((report_html.parent / "figures").glob("*.png"))
-    assert len(images) == len(figures) >= 9
+    assert len(images) == len(figures) >= 10
     for img in images:
         assert img["complete"] and img["width"] > 0 and img["height"] > 0, img
         assert img["alt"].strip(), img
-    assert not overflow, "the page scrolls sideways at 1280 px"
+    # the verdict: generated sentences with numbers, in the first screen
+    assert re.search(r"\d×", layout["verdict"]) and "CI" in layout["verdict"], layout["verdict"]
+    assert layout["verdictTop"] < layout["viewport"] / 2
+    if width >= 1000:  # beside the verdict on a desktop; below it on a phone
+        assert layout["heroTop"] < layout["viewport"]
+    # one section per objective of the study, in the config's order
+    objectives = list(yaml.safe_load((report_html.parents[2] / QUICK).read_text())["objectives"])
+    assert layout["sections"] == objectives
+    # every figure's smallest text, as displayed: its size at natural size times the scale
+    assert len(layout["imgs"]) == len(images)
+    for im in layout["imgs"]:
+        assert im["shown"] > 0 and im["font"] > 0, im
+        assert im["font"] * im["shown"] / im["css"] >= 11 - 1e-6, im
+    assert not layout["overflow"], f"the page scrolls sideways at {width} px"
     assert shot.stat().st_size > 50_000 and top.stat().st_size > 10_000
 
 

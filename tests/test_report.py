@@ -1,63 +1,52 @@
 """The HTML report: built from a small but real study's tables, then checked as a document.
 
-The simulations come from the library itself (quadratic and Rosenbrock, kappa 10/100/1000,
-four methods, a small alpha x beta grid, 3 seeds). The aggregated tables are derived here by
-``summarise``, a deliberately simple stand-in (plain medians, percentile bootstrap, Theil-Sen)
-with the real schemas, so these tests do not depend on the study's statistics module.
+The simulations are the real pipeline's (quadratic and Rosenbrock, kappa 10/100/1000, four
+methods, a small alpha x beta grid, 3 seeds): the study plan's jobs run by
+``study.simulate_job`` and summarised by the real ``stats.summarise``, so the report is tested
+on the tables the workflow writes, columns and all.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import math
 import re
 import struct
-from collections import defaultdict
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
 import jinja2
 import numpy as np
 import pytest
-from scipy import stats
+from snakemake.utils import validate
+from workflow_helpers import SCHEMA
 
 import momentumlab as ml
-from momentumlab import theory
-from momentumlab.lecture import LANDSCAPE_COLUMNS, TRAJECTORY_COLUMNS, lecture_tables
+from momentumlab import stats, theory
+from momentumlab.lecture import (
+    LANDSCAPE_COLUMNS,
+    TRAJECTORY_COLUMNS,
+    cases_from_config,
+    lecture_tables,
+)
 from momentumlab.report import build_context, build_report, fmt, make_env, provenance, render
 from momentumlab.report.data import TABLES
-from momentumlab.report.figures import METHOD_LABELS as LABELS
+from momentumlab.report.figures import KIND_CAPTIONS, PPI, min_font_px, theory_speedup
+from momentumlab.report.jobs import figure_settings, read_figure, report_caption
+from momentumlab.report.render import _copy_downloads
+from momentumlab.study import CURVE_COLUMNS, plan, simulate_job
 from momentumlab.tables import read_csv, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "report" / "templates"
 
 COLUMNS = {
-    "cells": (
-        "objective objective_type kappa dim method alpha alpha_L beta runs converged diverged "
-        "max_iter_runs conv_frac conv_ci_low conv_ci_high median_iter median_ci_low "
-        "median_ci_high q25_iter q75_iter ert all_converged"
-    ).split(),
-    "best": (
-        "objective objective_type kappa dim method alpha alpha_L beta runs median_iter "
-        "median_ci_low median_ci_high q25_iter q75_iter ert n_good_alpha good_alpha_L_min "
-        "good_alpha_L_max good_alpha_decades theory_alpha_L theory_beta theory_iterations"
-    ).split(),
-    "comparisons": (
-        "objective kappa method baseline baseline_alpha_L alpha_L beta n_pairs "
-        "baseline_median_iter median_iter speedup speedup_ci_low speedup_ci_high wilcoxon_p "
-        "holm_p significant"
-    ).split(),
-    "slopes": (
-        "objective objective_type method n_kappas kappa_min kappa_max slope slope_ci_low "
-        "slope_ci_high intercept theory_slope theory_applies"
-    ).split(),
-    "status_counts": "objective kappa method runs converged diverged max_iter_runs".split(),
-    "curves": (
-        "objective kappa method alpha alpha_L beta iteration runs gap_q25 gap_median gap_q75"
-    ).split(),
+    **stats.COLUMNS,
+    "curves": CURVE_COLUMNS,
     "trajectories": TRAJECTORY_COLUMNS,
     "landscape": LANDSCAPE_COLUMNS,
 }
@@ -108,234 +97,30 @@ LECTURE_CASES = [
 # ------------------------------------------------------------------ a small study's tables
 
 
-def _median_ci(x: np.ndarray, gen) -> tuple:
-    """Median of iterations (inf = did not converge) and a percentile-bootstrap interval."""
-    med = float(np.median(x))
-    if not math.isfinite(med):
-        return None, None, None
-    boot = np.sort(np.median(gen.choice(x, size=(200, x.size)), axis=1))
-    lo, hi = boot[4], boot[194]
-    return med, float(lo), (float(hi) if math.isfinite(hi) else None)
-
-
-def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    p = k / n
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return max(0.0, c - h), min(1.0, c + h)
-
-
-def _cells_and_curves(records, config, gen):
-    groups = defaultdict(list)
-    for r in records:
-        groups[(r.objective, r.kappa, r.method, r.alpha, r.beta)].append(r)
-    cells, curves, by_cell = [], [], {}
-    for (obj, kappa, method, alpha, beta), recs in groups.items():
-        recs.sort(key=lambda r: r.seed)
-        it = np.array([r.iterations if r.status == "converged" else np.inf for r in recs], float)
-        n = len(recs)
-        conv = sum(r.status == "converged" for r in recs)
-        div = sum(r.status == "diverged" for r in recs)
-        med, lo, hi = _median_ci(it, gen)
-        q25, q75 = np.sort(it)[[(n - 1) // 4, (3 * n - 1) // 4 if n > 1 else 0]]
-        row = {
-            "objective": obj,
-            "objective_type": config["objectives"][obj]["type"],
-            "kappa": kappa,
-            "dim": recs[0].dim,
-            "method": method,
-            "alpha": alpha,
-            "alpha_L": recs[0].alpha_L,
-            "beta": beta,
-            "runs": n,
-            "converged": conv,
-            "diverged": div,
-            "max_iter_runs": n - conv - div,
-            "conv_frac": conv / n,
-            "conv_ci_low": _wilson(conv, n)[0],
-            "conv_ci_high": _wilson(conv, n)[1],
-            "median_iter": med,
-            "median_ci_low": lo,
-            "median_ci_high": hi,
-            "q25_iter": float(q25) if math.isfinite(q25) else None,
-            "q75_iter": float(q75) if math.isfinite(q75) else None,
-            "ert": sum(r.iterations for r in recs) / conv if conv else None,
-            "all_converged": conv == n,
-        }
-        cells.append(row)
-        by_cell[(obj, kappa, method, alpha, beta)] = (row, recs)
-        C = np.array([[g for _, g in r.curve] for r in recs])
-        for j, (iteration, _) in enumerate(recs[0].curve):
-            col = C[:, j]
-            curves.append(
-                {
-                    "objective": obj,
-                    "kappa": kappa,
-                    "method": method,
-                    "alpha": alpha,
-                    "alpha_L": recs[0].alpha_L,
-                    "beta": beta,
-                    "iteration": iteration,
-                    "runs": n,
-                    "gap_q25": float(np.percentile(col, 25)),
-                    "gap_median": float(np.median(col)),
-                    "gap_q75": float(np.percentile(col, 75)),
-                }
-            )
-    return cells, curves, by_cell
-
-
-def _best(cells, by_cell, config):
-    best, best_recs = [], {}
-    for obj, kappa, method in sorted({(c["objective"], c["kappa"], c["method"]) for c in cells}):
-        mine = [cr for k, cr in by_cell.items() if k[:3] == (obj, kappa, method)]
-        cands = [cr for cr in mine if cr[0]["all_converged"]]
-        otype = config["objectives"][obj]["type"]
-        row = {"objective": obj, "objective_type": otype, "kappa": kappa, "method": method}
-        if cands:
-            c, recs = min(cands, key=lambda cr: (cr[0]["median_iter"], cr[0]["alpha"]))
-            good = {
-                cr[0]["alpha_L"]
-                for cr in mine
-                if cr[0]["median_iter"] is not None and cr[0]["median_iter"] <= 2 * c["median_iter"]
-            }
-            row |= {k: c[k] for k in COLUMNS["best"] if k in c}
-            row |= {
-                "n_good_alpha": len(good),
-                "good_alpha_L_min": min(good),
-                "good_alpha_L_max": max(good),
-                "good_alpha_decades": math.log10(max(good) / min(good)),
-            }
-            best_recs[(obj, kappa, method)] = recs
-        else:
-            row |= {"dim": 2, "runs": config["seeds"], "n_good_alpha": 0}
-        if otype == "quadratic":
-            t = theory.optimal(method, 1.0, kappa)
-            row |= {
-                "theory_alpha_L": t.alpha * kappa,
-                "theory_beta": t.beta,
-                "theory_iterations": t.iterations(config["tol"]),
-            }
-        best.append(row)
-    return best, best_recs
-
-
-def _comparisons(best, best_recs, gen):
-    by = {(r["objective"], r["kappa"], r["method"]): r for r in best}
-    comparisons, pvals = [], []
-    for (obj, kappa, method), recs in best_recs.items():
-        base = best_recs.get((obj, kappa, "gd"))
-        if method == "gd" or base is None:
-            continue
-        a = np.array([r.iterations for r in base], float)
-        b = np.array([r.iterations for r in recs], float)
-        idx = gen.integers(0, a.size, size=(200, a.size))
-        boots = np.median(a[idx], axis=1) / np.median(b[idx], axis=1)
-        diff = a - b
-        p = float(stats.wilcoxon(diff).pvalue) if np.any(diff != 0) else 1.0
-        comparisons.append(
-            {
-                "objective": obj,
-                "kappa": kappa,
-                "method": method,
-                "baseline": "gd",
-                "baseline_alpha_L": by[(obj, kappa, "gd")]["alpha_L"],
-                "alpha_L": by[(obj, kappa, method)]["alpha_L"],
-                "beta": by[(obj, kappa, method)]["beta"],
-                "n_pairs": a.size,
-                "baseline_median_iter": float(np.median(a)),
-                "median_iter": float(np.median(b)),
-                "speedup": float(np.median(a) / np.median(b)),
-                "speedup_ci_low": float(np.percentile(boots, 2.5)),
-                "speedup_ci_high": float(np.percentile(boots, 97.5)),
-                "wilcoxon_p": p,
-            }
-        )
-        pvals.append(p)
-    running = 0.0
-    for rank, i in enumerate(np.argsort(pvals)):  # Holm step-down
-        running = max(running, min(1.0, (len(pvals) - rank) * pvals[i]))
-        comparisons[i]["holm_p"] = running
-        comparisons[i]["significant"] = running < 0.05
-    return comparisons
-
-
-def _slopes(best, config):
-    slopes = []
-    for obj, method in sorted({(r["objective"], r["method"]) for r in best}):
-        pts = [
-            (r["kappa"], r["median_iter"])
-            for r in best
-            if r["objective"] == obj and r["method"] == method and r.get("median_iter")
-        ]
-        otype = config["objectives"][obj]["type"]
-        row = {"objective": obj, "objective_type": otype, "method": method, "n_kappas": len(pts)}
-        if len(pts) >= 2:
-            x, y = np.log10([p[0] for p in pts]), np.log10([p[1] for p in pts])
-            res = stats.theilslopes(y, x)
-            row |= {
-                "kappa_min": min(p[0] for p in pts),
-                "kappa_max": max(p[0] for p in pts),
-                "slope": float(res.slope),
-                "slope_ci_low": float(res.low_slope),
-                "slope_ci_high": float(res.high_slope),
-                "intercept": float(res.intercept),
-            }
-        row |= {"theory_slope": theory.kappa_slope(method), "theory_applies": otype == "quadratic"}
-        slopes.append(row)
-    return slopes
-
-
-def summarise(records, config) -> dict[str, list[dict]]:
-    """Cells, best, comparisons, slopes, status counts and curves from SimRecords."""
-    gen = np.random.default_rng(0)
-    cells, curves, by_cell = _cells_and_curves(records, config, gen)
-    best, best_recs = _best(cells, by_cell, config)
-    status = defaultdict(lambda: {"runs": 0, "converged": 0, "diverged": 0, "max_iter_runs": 0})
-    for c in cells:
-        s = status[(c["objective"], c["kappa"], c["method"])]
-        for k in s:
-            s[k] += c[k]
-    return {
-        "cells": cells,
-        "best": best,
-        "comparisons": _comparisons(best, best_recs, gen),
-        "slopes": _slopes(best, config),
-        "status_counts": [
-            {"objective": o, "kappa": k, "method": m, **v}
-            for (o, k, m), v in sorted(status.items())
-        ],
-        "curves": curves,
-    }
-
-
-def simulate_study(config: dict) -> list:
-    records = []
-    for label, spec in config["objectives"].items():
-        options = {k: v for k, v in spec.items() if k not in ("type", "max_iter", "tol", "kappas")}
-        for kappa in spec.get("kappas", config["kappas"]):
-            for method in config["methods"]:
-                records += ml.simulate(
-                    spec["type"],
-                    method,
-                    kappa=kappa,
-                    alpha=config["alphas"][method],
-                    beta=config["betas"],
-                    alpha_unit=config["alpha_unit"],
-                    seeds=config["seeds"],
-                    tol=config["tol"],
-                    max_iter=spec.get("max_iter", config["max_iter"]),
-                    label=label,
-                    curve_points=30,
-                    **options,
-                )
-    return records
+def study_tables(config: dict = STUDY) -> dict[str, list[dict]]:
+    """The real pipeline's tables of a small study: the plan's jobs run by ``simulate_job``,
+    their rows summarised by ``stats.summarise``, as the workflow's rules do."""
+    cfg = copy.deepcopy(config)
+    validate(cfg, str(SCHEMA))  # the schema's defaults, as the workflow fills them
+    sims, curves = [], []
+    for job in plan(cfg).jobs:
+        s, c = simulate_job(job)
+        sims += s
+        curves += c
+    settings = cfg["stats"]
+    tables = stats.summarise(
+        sims,
+        confidence=float(settings["confidence"]),
+        n_resamples=int(settings["bootstrap_resamples"]),
+        slope_min_kappa=float(settings["slope_min_kappa"]),
+        good_factor=float(settings["good_factor"]),
+    )
+    return {**tables, "curves": curves}
 
 
 def write_study_tables(tables_dir: Path, config: dict = STUDY) -> dict[str, list[dict]]:
     """Simulate ``config``, derive every table and write them as CSVs into ``tables_dir``."""
-    tables = summarise(simulate_study(config), config)
+    tables = study_tables(config)
     traj, land = lecture_tables(LECTURE_CASES, steps=1000, grid=90)
     tables |= {"trajectories": traj, "landscape": land}
     for name, rows in tables.items():
@@ -452,70 +237,159 @@ def test_report_is_self_contained(report):
         assert img["src"].startswith("data:image/png;base64,")
     for a in page.all("a"):
         href = a.get("href", "")
-        assert href.startswith("#") or href.startswith("tables/"), href
+        assert href.startswith(("#", "tables/", "data:text/csv;charset=utf-8;base64,")), href
 
 
-def test_every_section_and_figure_is_there(report):
+OBJECTIVES = ("quad2d", "rosen")
+FIGURE_IDS = ["fig-hero", "fig-lecture", "fig-kappa", "fig-speedup"] + [
+    f"fig-{kind}-{obj}" for obj in OBJECTIVES for kind in ("curves", "heatmap", "sensitivity")
+]
+
+
+def test_verdict_and_hero_come_first_then_one_section_per_objective(report):
+    html = report.read_text(encoding="utf-8")
     ids = page_of(report).ids()
-    sections = "summary lecture convergence landscape scaling speedup sensitivity tables methods"
-    for sid in (sections + " provenance").split():
-        assert sid in ids, sid
-    for fid in [
-        "fig-lecture",
-        "fig-curves-quad2d",
-        "fig-curves-rosen",
-        "fig-heatmap-quad2d",
-        "fig-heatmap-rosen",
-        "fig-kappa",
-        "fig-speedup",
-        "fig-sensitivity-quad2d",
-        "fig-sensitivity-rosen",
-    ]:
-        assert fid in ids, fid
+    sections = ["verdict", "summary", "lecture", "across"]
+    sections += [f"objective-{o}" for o in OBJECTIVES] + ["tables", "methods", "provenance"]
+    assert [s for s in sections if s not in ids] == []
+    at = [html.index(f'id="{s}"') for s in sections]
+    assert at == sorted(at), "sections out of order"
+    # the verdict paragraph, then the hero figure, are the first things after the title
+    assert html.index('class="verdict"') < html.index('id="fig-hero"') < html.index('id="summary"')
+    assert [f for f in FIGURE_IDS if f not in ids] == []
+    # each objective's figures sit inside its own section, with its own table rows only
+    for obj in OBJECTIVES:
+        lo = html.index(f'id="objective-{obj}"')
+        hi = html.index("</section>", lo)
+        mine = set(re.findall(r'<figure id="(fig-[\w-]+)"', html[lo:hi]))
+        assert mine == {f"fig-{k}-{obj}" for k in ("curves", "heatmap", "sensitivity")}
+        other = next(o for o in OBJECTIVES if o != obj)
+        body = re.sub(r"<figure.*?</figure>", "", html[lo:hi], flags=re.S)
+        rows = re.findall(r"<tr.*?</tr>", body, re.S)
+        assert rows and not any(f">{other}<" in r for r in rows)
     for tid in ["table-best", "table-comparisons", "table-slopes", "table-cells", "table-status"]:
         assert tid in ids, tid
 
 
-def test_every_image_has_alt_text_a_caption_and_true_dimensions(report):
+def test_the_verdict_is_the_statistics_in_words(report, tables_dir):
+    """The verdict paragraph is summary.verdict of the tables, and its counts are the table's."""
+    from momentumlab.report import summary
+
+    html = report.read_text(encoding="utf-8")
+    shown = re.search(r'<p class="verdict">(.*?)</p>', html, re.S).group(1)
+    verdict = unescape(" ".join(shown.split()))
+    comps = read_csv(tables_dir / "comparisons.csv")
+    best = read_csv(tables_dir / "best.csv")
+    noise = read_csv(tables_dir / "noise.csv")
+    assert verdict == summary.verdict(comps, best, noise, "95%")
+    rest = [c for c in comps if summary.finding(c) != "tie"]
+    faster = [c for c in rest if summary.finding(c) == "faster"]
+    assert f"faster than GD in {len(faster)} of {len(rest)} comparisons" in verdict
+    for c in faster:  # a win is a speedup whose interval lies above 1
+        assert c["speedup_ci_low"] is None or c["speedup_ci_low"] > 1, c
+    if faster:
+        top = max(faster, key=lambda c: c["speedup"])
+        assert f"on {top['objective']} at κ = {fmt.kappa(top['kappa'])}" in verdict
+
+
+def test_every_image_has_alt_text_a_caption_true_dimensions_and_big_enough_text(report):
     html = report.read_text(encoding="utf-8")
     page = Page(html)
     imgs = page.all("img")
-    assert len(imgs) == len(page.all("figure")) == len(page.all("figcaption")) == 9
+    assert len(imgs) == len(page.all("figure")) == len(page.all("figcaption")) == len(FIGURE_IDS)
     for img in imgs:
         assert len(img.get("alt", "").strip()) > 40, img.get("alt")
         data = base64.b64decode(img["src"].split(",", 1)[1])
-        w, h = png_size(data)
-        assert (int(img["width"]), int(img["height"])) == (w, h)
-        assert 300 < w <= 1000 and 150 < h < 1500
-    captions = re.findall(r"<figcaption>(.*?)</figcaption>", html, re.S)
-    assert all(c.strip().startswith("Figure ") for c in captions)
-    numbers = [int(re.match(r"\s*Figure (\d+)\.", c).group(1)) for c in captions]
+        w, h = png_size(data)  # a 2x bitmap shown at half its pixel size
+        assert (int(img["width"]), int(img["height"])) == (math.ceil(w / 2), math.ceil(h / 2))
+        assert 300 < int(img["width"]) <= 820 and 150 < int(img["height"]) < 1600
+        assert float(img["data-min-font-px"]) >= 11
+    captions = [
+        " ".join(unescape(re.sub(r"<[^>]+>", "", c)).split())
+        for c in re.findall(r"<figcaption>(.*?)</figcaption>", html, re.S)
+    ]
+    numbers = [int(re.match(r"Figure (\d+)\.", c).group(1)) for c in captions]
     assert numbers == list(range(1, len(captions) + 1))
+    # how to read a kind of per-objective figure is said once, under the first of its kind
+    for kind, text in KIND_CAPTIONS.items():
+        assert sum(text in c for c in captions) == 1, kind
+        mine = [i for i, f in enumerate(FIGURE_IDS) if f.startswith(f"fig-{kind}-")]
+        assert text in captions[mine[0]]
+        assert all(f"Read it as Figure {mine[0] + 1}." in captions[i] for i in mine[1:])
 
 
-def test_csv_downloads_exist_and_are_linked(report, tables_dir):
+def test_min_font_px_measures_the_smallest_visible_text():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2))
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1])
+    ax.tick_params(labelsize=14)
+    ax.set_title("big", fontsize=20)
+    ax.text(0.5, 0.5, "small", fontsize=6)
+    ax.text(0.5, 0.2, "hidden", fontsize=2, visible=False)
+    fig.canvas.draw()
+    assert min_font_px(fig) == pytest.approx(6 * PPI / 72, abs=0.01)
+
+
+def test_tables_are_embedded_and_copied(report, tables_dir):
     page = page_of(report)
-    links = {a["href"] for a in page.all("a") if a.get("href", "").startswith("tables/")}
+    embedded = {}
+    for a in page.all("a"):
+        if a.get("href", "").startswith("data:text/csv"):
+            embedded[a["download"]] = base64.b64decode(a["href"].split(",", 1)[1])
     for name in TABLES:
-        copy = report.parent / "tables" / f"{name}.csv"
-        assert copy.is_file(), name
-        assert copy.read_bytes() == (tables_dir / f"{name}.csv").read_bytes()
-        assert f"tables/{name}.csv" in links, name
-    for href in links:
-        assert (report.parent / href).is_file(), href
+        copied = report.parent / "tables" / f"{name}.csv"
+        assert copied.read_bytes() == (tables_dir / f"{name}.csv").read_bytes(), name
+    assert embedded, "no table is embedded"
+    for name, data in embedded.items():
+        assert data == (tables_dir / name).read_bytes(), name
+    linked = {a["href"][len("tables/") :] for a in page.all("a") if a["href"].startswith("tables/")}
+    assert set(embedded).isdisjoint(linked)
+    assert {f"{n}.csv" for n in TABLES} == set(embedded) | linked
+    assert report.stat().st_size < 10_000_000
+
+
+def test_embedding_keeps_to_the_budget(tmp_path, tables_dir):
+    sizes = {n: (tables_dir / f"{n}.csv").stat().st_size for n in TABLES}
+    small = sorted(sizes, key=sizes.get)[:2]
+    budget = sum(4 * math.ceil(sizes[n] / 3) + 40 for n in small)
+    links = _copy_downloads(tables_dir, tmp_path, None, budget)
+    assert {n for n, v in links.items() if v["embedded"]} == set(small)
+    assert all(v["href"] == f"tables/{n}.csv" for n, v in links.items() if not v["embedded"])
+
+
+def test_comparisons_show_pairs_faster_not_constant_p_columns(report):
+    html = report.read_text(encoding="utf-8")
+    at = html.index('id="table-comparisons"')
+    heads = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', html[at : html.index("</table>", at)])
+    assert "pairs faster" in heads and "speedup [CI]" in heads
+    assert "Wilcoxon p" not in heads and "Holm p" not in heads
+
+
+def test_theory_speedup_is_the_ratio_of_log_rates():
+    k = np.array([1.0, 100.0, 1e4])
+    expect = [
+        math.log((math.sqrt(x) - 1) / (math.sqrt(x) + 1)) / math.log((x - 1) / (x + 1))
+        if x > 1
+        else np.nan
+        for x in k
+    ]
+    got = theory_speedup(k, 1e-6)
+    assert np.isnan(got[0]) or got[0] == pytest.approx(1.0)
+    assert got[1:] == pytest.approx(expect[1:], rel=1e-9)
+    assert got[2] == pytest.approx(100, rel=0.01)  # about sqrt(kappa)
 
 
 def test_summary_states_the_speedup_with_its_interval(report, tables_dir):
-    comps = [r for r in read_csv(tables_dir / "comparisons.csv") if r["objective"] == "quad2d"]
-    top = max(c["kappa"] for c in comps)
-    best = max((c for c in comps if c["kappa"] == top), key=lambda c: c["speedup"])
-    text = " ".join(" ".join(page_of(report).text).split())
-    expected = (
-        f"On quad2d at κ = {fmt.kappa(top)}, {LABELS[best['method']]} needed "
-        f"{fmt.sig(best['speedup'])}× fewer iterations than GD (95% CI "
-        f"{fmt.sig(best['speedup_ci_low'])}–{fmt.sig(best['speedup_ci_high'])}"
-    )
-    assert expected in text
+    from momentumlab.report import summary
+
+    t = {n: read_csv(tables_dir / f"{n}.csv") for n in ("comparisons", "best")}
+    said = summary.speedups(t["comparisons"], t["best"], list(OBJECTIVES), STUDY, "95%")
+    text = " ".join(unescape(" ".join(page_of(report).text)).split())
+    assert said["sentences"]
+    for sentence in said["sentences"]:  # every objective's sentence, as summary words it
+        assert " ".join(sentence["text"].split()) in text
     assert "iterations grew like" in text and "theory 1.00" in text and "theory 0.50" in text
     assert re.search(
         r"Of [\d,]+ runs, [\d,]+ \([\d.]+%\) converged, [\d,]+ \([\d.]+%\) diverged", text
@@ -527,7 +401,8 @@ def test_tables_use_readable_numbers(report):
     best = html[
         html.index('id="table-best"') : html.index("</table>", html.index('id="table-best"'))
     ]
-    assert re.search(r'<td class="num">[\d,]+ \[[\d,]+, [\d,]+\]</td>', best)  # median [CI]
+    # median iterations, with its interval when the statistics give one
+    assert re.search(r'<td class="num">[\d,]+( \[[\d,]+, [\d,]+\])?</td>', best)
     assert "e+" not in best and not re.search(r"\b(nan|None|inf)\b", best)
     assert '<th scope="col" class="num">' in best  # numbers are right-aligned
 
@@ -603,13 +478,13 @@ def test_quadratic_only_single_kappa_one_seed_no_comparisons(tmp_path):
         "methods": ["gd", "momentum"],
         "seeds": 1,
     }
-    tables = summarise(simulate_study(cfg), cfg)
+    tables = study_tables(cfg)
     for name in ["cells", "best", "slopes", "status_counts", "curves"]:
         write_csv(tmp_path / f"{name}.csv", tables[name], COLUMNS[name])
     write_csv(tmp_path / "comparisons.csv", [], COLUMNS["comparisons"])  # header only
     text = _render_text(tmp_path, tmp_path / "out" / "index.html", cfg)
     assert "No data: no paired comparisons" in text
-    assert "comparisons, trajectories, landscape" in text
+    assert "comparisons, noise, trajectories, landscape" in text
     ids = page_of(tmp_path / "out" / "index.html").ids()
     assert {"fig-curves-quad2d", "fig-heatmap-quad2d", "fig-kappa"} <= ids
     assert "fig-speedup" not in ids and "fig-lecture" not in ids
@@ -626,7 +501,7 @@ def test_all_diverged_cells_and_infinite_curves(tmp_path):
         "seeds": 2,
         "max_iter": 200,
     }
-    tables = summarise(simulate_study(cfg), cfg)
+    tables = study_tables(cfg)
     assert all(c["diverged"] == c["runs"] for c in tables["cells"])
     for r in tables["curves"][5::2]:  # what a non-finite gap looks like in the table
         r["gap_median"] = r["gap_q75"] = math.inf
@@ -669,17 +544,54 @@ def test_lecture_tables_schema_and_defaults():
     traj, land = lecture_tables([case], steps=40, grid=25)
     assert list(traj[0]) == TRAJECTORY_COLUMNS and list(land[0]) == LANDSCAPE_COLUMNS
     assert len(land) == 25 * 25 and all(r["f"] >= 0 for r in land)
-    assert all(math.isfinite(r[c]) for r in traj for c in ("w1", "w2"))
-    gd = [r for r in traj if r["method"] == "gd"]
-    mom = [r for r in traj if r["method"] == "momentum"]
-    assert len(gd) == len(mom) == 41
-    assert (gd[0]["w1"], gd[0]["w2"]) == pytest.approx((-1.0, 0.3))
-    assert gd[0]["alpha"] == pytest.approx(2 / 101)
-    assert mom[0]["beta"] == 0.9
-    assert mom[0]["alpha"] * 0.1 == pytest.approx((1 - math.sqrt(0.9)) ** 2)
+    assert all(math.isfinite(r[c]) for r in traj for c in ("w1", "w2", "gap"))
+    paths = {t: [r for r in traj if r["tuning"] == t] for t in ("gd", "optimal", "critical")}
+    assert sum(map(len, paths.values())) == len(traj)
+    gd, opt, crit = paths["gd"][0], paths["optimal"][0], paths["critical"][0]
+    assert (gd["w1"], gd["w2"]) == pytest.approx((-1.0, 0.3))
+    assert gd["alpha"] == pytest.approx(2 / 101) and gd["alpha_L"] == pytest.approx(200 / 101)
+    best = theory.momentum_optimal(1.0, 100.0)
+    assert (opt["method"], opt["alpha"], opt["beta"]) == ("momentum", best.alpha, best.beta)
+    assert crit["beta"] == 0.9
+    assert crit["alpha"] * 0.1 == pytest.approx((1 - math.sqrt(0.9)) ** 2)
+    for name, rows in paths.items():
+        # drawn: the first 40 steps; the path goes on until it reaches tol, for the loss panel
+        assert sum(r["drawn"] for r in rows) == 41, name
+        r0 = rows[0]
+        # iterations to settle below tol, from the closed-form recurrence of theory.py
+        eff = r0["alpha"] * (1 - r0["beta"]) if r0["method"] == "momentum" else r0["alpha"]
+        E = theory.error_paths(
+            "gd" if r0["method"] == "gd" else "heavy_ball", eff, r0["beta"], [1.0, 100.0],
+            [-1.0, 0.3], 3000,
+        )  # fmt: skip
+        gaps = 0.5 * (E**2 * [1.0, 100.0]).sum(axis=1)
+        settle = int(np.flatnonzero(gaps > 1e-6 * gaps[0])[-1]) + 1
+        assert r0["iterations"] == settle and len(rows) >= max(settle, 40) + 1, name
+        assert [r["gap"] for r in rows[:50]] == pytest.approx(gaps[:50], rel=1e-9, abs=1e-300)
+    # the numbers the lecture is about: the optimal tuning is the fastest, GD the slowest
+    assert (paths["optimal"][0]["iterations"], paths["critical"][0]["iterations"]) == (58, 151)
+    assert paths["gd"][0]["iterations"] == 346
     xs, ys = [r["x"] for r in land], [r["y"] for r in land]
-    for r in traj:  # the grid covers every path
-        assert min(xs) <= r["w1"] <= max(xs) and min(ys) <= r["w2"] <= max(ys)
+    for r in traj:  # the grid covers every drawn path
+        if r["drawn"]:
+            assert min(xs) <= r["w1"] <= max(xs) and min(ys) <= r["w2"] <= max(ys)
+
+
+def test_lecture_cases_follow_the_config():
+    both = cases_from_config({}, ["quadratic", "rosenbrock", "logistic"], 1e-6)
+    assert [c["objective"] for c in both] == ["quadratic", "rosenbrock"]
+    assert cases_from_config({}, ["quadratic", "logistic"], 1e-6)[0]["objective"] == "quadratic"
+    assert len(cases_from_config({}, ["quadratic"], 1e-6)) == 1  # no banana in a bowl study
+    asked = cases_from_config(
+        {"cases": ["rosenbrock"], "tunings": ["optimal"], "tol": 1e-3}, ["quadratic"], 1e-6
+    )
+    assert [(c["objective"], c["tunings"], c["tol"]) for c in asked] == [
+        ("rosenbrock", ["optimal"], 1e-3)
+    ]
+    traj, _ = lecture_tables(asked, steps=50, grid=5)
+    assert {r["tuning"] for r in traj} == {"gd", "optimal"}
+    with pytest.raises(ml.ConfigError, match="critical"):
+        lecture_tables([{**asked[0], "tunings": ["fastest"]}], steps=5, grid=5)
 
 
 def test_lecture_rows_stop_at_the_first_non_finite_iterate():
@@ -698,12 +610,13 @@ def test_lecture_needs_two_dimensions():
 def test_rosenbrock_default_tuning_is_stable():
     traj, _ = lecture_tables(LECTURE_CASES[1:], steps=1000, grid=5)
     obj = ml.make_objective("rosenbrock", 1000)
-    for m in ("gd", "momentum"):
-        rows = [r for r in traj if r["method"] == m]
-        assert len(rows) == 1001
-        f = obj.value(np.array([[rows[-1]["w1"], rows[-1]["w2"]]]))[0]
-        f0 = obj.value(np.array([[rows[0]["w1"], rows[0]["w2"]]]))[0]
-        assert f < f0
+    for t in ("gd", "optimal", "critical"):
+        rows = [r for r in traj if r["tuning"] == t]
+        assert sum(r["drawn"] for r in rows) == 1001
+        assert rows[0]["iterations"] is not None and len(rows) >= rows[0]["iterations"] + 1
+        f = obj.value(np.array([[rows[-1]["w1"], rows[-1]["w2"]]]))[0] - obj.fstar
+        f0 = obj.value(np.array([[rows[0]["w1"], rows[0]["w2"]]]))[0] - obj.fstar
+        assert f <= 1e-6 * f0 and rows[-1]["gap"] == pytest.approx(f, rel=1e-6, abs=1e-300)
 
 
 def test_benchmark_summary(tmp_path):
@@ -732,3 +645,66 @@ def test_interval_format():
     assert fmt.ci(12.3, 11.0, 13.9) == "12.3 [11.0, 13.9]"
     assert fmt.ci(355, 343, None) == "355 [343, —]"
     assert fmt.short(0.9) == "0.9" and fmt.kappa(1e4) == "10⁴" and fmt.kappa(1000.0) == "1000"
+
+
+def test_theory_map_is_smallest_at_the_optimal_tuning():
+    from momentumlab.report.figures import theory_iterations_map
+
+    t = theory.optimal("heavy_ball", 1.0, 100.0)
+    aL, be = t.alpha * 100.0, t.beta
+    at_opt = theory_iterations_map("heavy_ball", aL, be, 100.0, 1e-6)
+    assert float(at_opt) == pytest.approx(t.iterations(1e-6), rel=1e-6)
+    A, B = np.meshgrid(np.geomspace(0.3, 4.5, 41), np.linspace(0.3, 0.95, 41))
+    grid = theory_iterations_map("heavy_ball", A, B, 100.0, 1e-6)
+    assert np.nanmin(grid) >= float(at_opt) * (1 - 1e-9)
+    # beyond the stability boundary alpha L < 2 (1 + beta) nothing converges
+    assert np.isinf(theory_iterations_map("heavy_ball", 2 * (1 + 0.5) * 1.01, 0.5, 100.0, 1e-6))
+    gd = theory_iterations_map("gd", 2 / 1.01 * 1.0, 0.0, 100.0, 1e-6)  # alpha = 2/(L + mu)
+    assert float(gd) == pytest.approx(theory.optimal("gd", 1.0, 100.0).iterations(1e-6))
+
+
+# ------------------------------------------------------------------------ the figure jobs
+
+
+def test_figure_jobs_then_assembly_give_the_same_report(tmp_path, tables_dir, report):
+    """Figures drawn one job each, then assembled, are the figures drawn in one process."""
+    from momentumlab.report.jobs import figure_job, figure_names
+
+    objectives = list(STUDY["objectives"])
+    for name in figure_names(objectives):
+        kind, _, obj = name.partition("-")
+        figure_job(
+            kind, obj or None, tables_dir, figure_settings(STUDY, obj or None), objectives,
+            tmp_path / "figs" / f"{name}.png", tmp_path / "figs" / f"{name}.json",
+        )  # fmt: skip
+    assembled = build_report(
+        tables_dir=tables_dir, templates_dir=TEMPLATES, out_html=tmp_path / "out" / "index.html",
+        config=STUDY, config_path_text="config/presets/test.yaml", repo_dir=ROOT,
+        prebuilt=tmp_path / "figs",
+    )  # fmt: skip
+
+    def figures_of(path):
+        html = path.read_text(encoding="utf-8")
+        return re.findall(r'<figure id="([\w-]+)".*?<img src="([^"]+)".*?</figure>', html, re.S)
+
+    direct = figures_of(report)
+    assert [f for f, _ in figures_of(assembled)] == [f for f, _ in direct]
+    assert figures_of(assembled) == direct  # the same bytes
+    # a figure with nothing to draw is an empty PNG and a null description, read back as None
+    figure_job("hero", None, tmp_path / "nothing", {}, [], tmp_path / "h.png", tmp_path / "h.json")
+    assert (tmp_path / "h.png").read_bytes() == b"" and read_figure(tmp_path / "h.json") is None
+
+
+def test_a_figure_reads_only_its_objectives_settings():
+    one = figure_settings(STUDY, "rosen")
+    assert one == {
+        "tol": STUDY["tol"],
+        "max_iter": STUDY["max_iter"],
+        "objectives": {"rosen": {"type": "rosenbrock", "max_iter": 3000}},
+    }
+    retitled = {**STUDY, "title": "another", "seeds": 99}
+    assert figure_settings(retitled, "rosen") == one and figure_settings(retitled) == (
+        figure_settings(STUDY)
+    )
+    caption = report_caption("heatmap", "rosen")
+    assert "Objective: rosen." in caption and KIND_CAPTIONS["heatmap"] in caption

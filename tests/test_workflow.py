@@ -166,3 +166,26 @@ def test_points_per_job_does_not_change_the_numbers():
     whole, split = rows("all"), rows(5)
     assert {r["objective"] for r in whole} == {"quad2d", "rosenbrock"}
     assert len(whole) == 2 * 12 * 4 and whole == split
+
+
+def test_a_corrupt_cached_job_is_refused_then_recomputed(cold, tmp_path):
+    # a job file truncated at a line boundary (still valid CSV, three simulations fewer)
+    root = tmp_path / "corrupt"
+    shutil.copytree(cold, root, symlinks=True)
+    table = root / "results" / "tables" / "simulations.csv"
+    good = table.read_bytes()
+    job = root / "results" / "sims" / "rosenbrock" / "kappa_100" / "heavy_ball" / "all.sims.csv"
+    lines = job.read_text().splitlines(keepends=True)
+    job.write_text("".join(lines[:-3]))
+    target = ("results/tables/simulations.csv", "--cores", "2", "--configfile", QUICK)
+    proc = snakemake(root, *target, check=False)
+    out = proc.stdout + proc.stderr + (root / "results" / "logs" / "gather.log").read_text()
+    assert proc.returncode != 0, out
+    assert "results/sims/rosenbrock/kappa_100/heavy_ball/all.sims.csv" in out
+    assert f"{len(lines) - 4} rows, but its job simulates {len(lines) - 1}" in out
+    assert not table.exists()  # never folded in: Snakemake removes a failed job's outputs
+    # doing what the message says recomputes that job, and the tables come out as before
+    for suffix in ("sims.csv", "curves.csv", "sha256"):
+        job.with_name(f"all.{suffix}").unlink()
+    snakemake(root, *target)
+    assert table.read_bytes() == good

@@ -16,15 +16,10 @@ SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def study_config(path: Path) -> dict:
-    """A config file as the workflow sees it: numbers coerced, the schema's defaults filled."""
-    import yaml
-    from snakemake.utils import validate
+    """A config file as the workflow sees it: checked, numbers coerced, defaults filled."""
+    from momentumlab.config import load_file
 
-    from momentumlab.study import coerce_numbers
-
-    cfg = coerce_numbers(yaml.safe_load(Path(path).read_text()))
-    validate(cfg, str(SCHEMA))
-    return cfg
+    return load_file(path, schema=SCHEMA).config
 
 
 def copy_workflow(dest: Path) -> Path:

@@ -50,14 +50,33 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import theory
 from .api import trajectory
 from .errors import ConfigError
 from .objectives import Objective, make_objective
 
-TRAJECTORY_COLUMNS = ["objective", "kappa", "method", "alpha", "beta", "step", "w1", "w2"]
+TRAJECTORY_COLUMNS = [
+    "objective",
+    "kappa",
+    "tuning",
+    "method",
+    "alpha",
+    "alpha_L",
+    "beta",
+    "iterations",
+    "step",
+    "drawn",
+    "w1",
+    "w2",
+    "gap",
+]
 LANDSCAPE_COLUMNS = ["objective", "kappa", "x", "y", "f"]
 
 DEFAULT_BETA = 0.9
+TUNINGS = ("optimal", "critical")  # the momentum tunings drawn beside GD
+TUNING_NAMES = {"gd": "GD at 2/(L + μ)", "optimal": "optimal", "critical": "critically damped"}
+LECTURE_TYPES = ("quadratic", "rosenbrock")  # the 2-D objectives the picture can show
+MAX_STEPS = 20_000  # paths run until they reach tol, at most this far, to count iterations
 ROSENBROCK_START_U = (-1.2, 1.0)
 STEEP_SHARE = 0.3
 
@@ -101,12 +120,66 @@ def path_curvature(obj: Objective, objective_type: str, start: np.ndarray, n: in
     return max(top, float(obj.L))
 
 
-def default_tunings(obj: Objective, objective_type: str, start: np.ndarray) -> dict[str, dict]:
-    """GD at 2/(L_path + mu); EMA momentum at beta = 0.9, critically damped along the valley."""
-    a_gd = 2.0 / (path_curvature(obj, objective_type, start) + obj.mu)
-    b = DEFAULT_BETA
-    a_eff = min((1.0 - math.sqrt(b)) ** 2 / obj.mu, a_gd)
-    return {"gd": {"alpha": a_gd, "beta": 0.0}, "momentum": {"alpha": a_eff / (1.0 - b), "beta": b}}
+def default_tunings(
+    obj: Objective, objective_type: str, start: np.ndarray, names=TUNINGS
+) -> dict[str, dict]:
+    """GD at 2/(L_path + mu), and the EMA momentum tunings ``names`` (see the module docstring):
+    ``optimal`` is the theory's optimum for curvatures in [mu, L_path] (the tuning the study's
+    speedups approach), ``critical`` beta = 0.9 critically damped along the valley."""
+    L_path = path_curvature(obj, objective_type, start)
+    a_gd = 2.0 / (L_path + obj.mu)
+    out = {"gd": {"method": "gd", "alpha": a_gd, "beta": 0.0}}
+    for name in names:
+        if name == "optimal":
+            t = theory.momentum_optimal(obj.mu, L_path)
+            out[name] = {"method": "momentum", "alpha": t.alpha, "beta": t.beta}
+        elif name == "critical":
+            b = DEFAULT_BETA
+            a_eff = min((1.0 - math.sqrt(b)) ** 2 / obj.mu, a_gd)
+            out[name] = {"method": "momentum", "alpha": a_eff / (1.0 - b), "beta": b}
+        else:
+            raise ConfigError(f"lecture tunings: unknown {name!r}; allowed: {', '.join(TUNINGS)}")
+    return out
+
+
+def cases_from_config(settings: dict, objective_types, tol: float) -> list[dict]:
+    """The lecture cases of a study config's ``lecture`` block.
+
+    ``settings["cases"]``: a list of objective types to draw, or ``"auto"`` (the default): those
+    of :data:`LECTURE_TYPES` the study itself has among ``objective_types``."""
+    wanted = settings.get("cases", "auto")
+    if wanted in (None, "auto"):
+        wanted = [t for t in LECTURE_TYPES if t in set(objective_types)]
+    names = list(settings.get("tunings") or TUNINGS)
+    return [
+        {
+            "objective": t,
+            "objective_type": t,
+            "options": {"dim": 2},
+            "kappa": float((settings.get(t) or {}).get("kappa", 100 if t == "quadratic" else 1000)),
+            "start": None,
+            "steps": int((settings.get(t) or {}).get("steps", 100 if t == "quadratic" else 1000)),
+            "tunings": names,
+            "tol": float(settings.get("tol") or tol),
+        }
+        for t in wanted
+    ]
+
+
+def first_hit(gaps: np.ndarray, tol: float) -> int | None:
+    """The first k with gap_k <= tol * gap_0, or None."""
+    hit = np.flatnonzero(gaps <= tol * gaps[0])
+    return int(hit[0]) if hit.size else None
+
+
+def settling(gaps: np.ndarray, tol: float) -> int | None:
+    """The settling time: the first k after which the gap stays <= tol * gap_0 (up to the end of
+    ``gaps``), or None when the last gap is above it. An oscillating path can dip below tol
+    before it settles (a first hit); the study counts iterations to settle."""
+    above = np.flatnonzero(gaps > tol * gaps[0])
+    if above.size and above[-1] == gaps.size - 1:
+        return None
+    return int(above[-1]) + 1 if above.size else 0
 
 
 def _box(paths: Sequence[np.ndarray], start: np.ndarray, w_star: np.ndarray):
@@ -140,29 +213,55 @@ def _case_rows(case: dict, steps: int, grid: int) -> tuple[list[dict], list[dict
     start = default_start(obj, otype) if start is None else np.asarray(start, dtype=float)
     if start.shape != (2,):
         raise ConfigError(f"lecture case {label!r}: start must be [x, y], got {start.tolist()}")
-    tunings = case.get("tunings") or default_tunings(obj, otype, start)
+    tunings = case.get("tunings")
+    if tunings is None or isinstance(tunings, (list, tuple)):
+        names = TUNINGS if tunings is None else tunings
+        tunings = default_tunings(obj, otype, start, names)
+    else:  # explicit {name or method: {"alpha": absolute, "beta": b, "method": m}}
+        tunings = {k: {"method": v.get("method", k), **v} for k, v in tunings.items()}
     steps = int(case.get("steps") or steps)
+    tol = float(case.get("tol") or 1e-6)
 
     traj_rows, paths = [], []
-    for method, tun in tunings.items():
+    for name, tun in tunings.items():
+        method = tun["method"]
         alpha = float(tun["alpha"])
         beta = float(tun.get("beta", 0.0) or 0.0) if method != "gd" else 0.0
-        W = trajectory(obj, method, alpha=alpha, beta=beta, start=start, steps=steps)
-        finite = np.all(np.isfinite(W), axis=1)
-        n = int(np.argmin(finite)) if not finite.all() else len(W)
-        W = W[:n]
-        paths.append(W)
-        for k, (w1, w2) in enumerate(W.tolist()):
+        run = steps
+        while True:  # run on (doubling) until the path reaches tol, diverges or runs MAX_STEPS
+            W = trajectory(obj, method, alpha=alpha, beta=beta, start=start, steps=run)
+            finite = np.all(np.isfinite(W), axis=1)
+            n = int(np.argmin(finite)) if not finite.all() else len(W)
+            W = W[:n]
+            with np.errstate(over="ignore", invalid="ignore"):
+                gaps = np.maximum(obj.value(W) - obj.fstar, 0.0)
+            first = first_hit(gaps, tol)
+            # settled: below tol from some k on, for at least as long again after the first hit
+            hit = settling(gaps, tol) if first is not None and n > 2 * first + 10 else None
+            if hit is not None or n < run + 1 or run >= MAX_STEPS:
+                break
+            run = min(max(2 * run, 2 * (first or 0) + 11), MAX_STEPS)
+        if hit is None and n == run + 1 and first is not None:
+            hit = settling(gaps, tol)  # ran to MAX_STEPS
+        keep = max(steps, hit or 0) + 1  # drawn steps, and on to tol for the loss panel
+        W, gaps = W[:keep], gaps[:keep]
+        paths.append(W[: steps + 1])
+        for k, ((w1, w2), gap) in enumerate(zip(W.tolist(), gaps.tolist(), strict=True)):
             traj_rows.append(
                 {
                     "objective": label,
                     "kappa": kappa,
+                    "tuning": name,
                     "method": method,
                     "alpha": alpha,
+                    "alpha_L": alpha * float(obj.L),
                     "beta": beta,
+                    "iterations": hit,
                     "step": k,
+                    "drawn": k <= steps,
                     "w1": w1,
                     "w2": w2,
+                    "gap": gap,
                 }
             )
 

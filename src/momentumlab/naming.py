@@ -7,6 +7,9 @@ Numbers are canonical: equal floats give equal text (1e-3, 0.001 and 0.0010 all 
 from __future__ import annotations
 
 import math
+import re
+
+from .methods import METHODS
 
 
 def fmt(x: float) -> str:
@@ -22,6 +25,25 @@ def fmt(x: float) -> str:
 # A simulation job's outputs, relative and without extension; the workflow's rule patterns are
 # built from this string, so it is the only place the layout is written down.
 JOB_PATTERN = "{objective}/kappa_{kappa}/{method}/{shard}"
+
+LABEL_MAX = 64  # characters of an objective label (it names directories and table rows)
+
+# What each wildcard of JOB_PATTERN may hold: the workflow's ``wildcard_constraints`` are these,
+# and the config check full-matches every planned job against them before any job runs.
+WILDCARDS = {
+    "objective": rf"[A-Za-z][A-Za-z0-9_-]{{0,{LABEL_MAX - 1}}}",
+    "kappa": r"[0-9][-0-9.e]*",
+    "method": "|".join(METHODS),
+    "shard": r"[A-Za-z0-9][-A-Za-z0-9._]*",
+}
+
+
+def job_name_problem(**values: str) -> str | None:
+    """Which wildcard value (if any) fails its pattern, as text; a full match is required."""
+    for name, value in values.items():
+        if not re.fullmatch(WILDCARDS[name], value):
+            return f"{name} {value!r} does not match {WILDCARDS[name]!r}"
+    return None
 
 
 def job_path(objective: str, kappa: float, method: str, shard: str) -> str:

@@ -6,10 +6,6 @@ and ``params``) and does one rule's work. Nothing here imports snakemake.
 
 from __future__ import annotations
 
-import os
-import time
-from pathlib import Path
-
 from .tables import read_csv, write_csv
 
 
@@ -23,44 +19,25 @@ def summarise_tables(simulations: str, outputs: dict[str, str], settings: dict) 
         n_resamples=int(settings["bootstrap_resamples"]),
         slope_min_kappa=float(settings["slope_min_kappa"]),
         good_factor=float(settings["good_factor"]),
+        folds=int(settings["folds"]),
     )
     for name, path in outputs.items():
         write_csv(path, tables[name], stats.COLUMNS[name])
 
 
-def mark_run_started(path: str) -> None:
-    """Called when a Snakemake run starts: job outputs newer than this ran in this run."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(f"{time.time():.6f}\n")
+def lecture(
+    settings: dict,
+    objective_types: list[str],
+    tol: float,
+    trajectories_out: str,
+    landscape_out: str,
+) -> None:
+    """Rule lecture: GD and momentum paths over the 2-D objectives of the lecture picture."""
+    from .lecture import LANDSCAPE_COLUMNS, TRAJECTORY_COLUMNS, cases_from_config, lecture_tables
 
-
-def job_stats(job_outputs: list[str], started_file: str) -> dict:
-    """How many simulation jobs ran in the current run, and how many were reused from cache."""
-    total = len(job_outputs)
-    try:
-        started = float(Path(started_file).read_text())
-    except (OSError, ValueError):  # no start stamp: say so rather than guess
-        return {"jobs_total": total, "jobs_run": None, "jobs_cached": None}
-    ran = sum(1 for p in job_outputs if os.path.getmtime(p) >= started)
-    return {"jobs_total": total, "jobs_run": ran, "jobs_cached": total - ran}
-
-
-def lecture(settings: dict, trajectories_out: str, landscape_out: str) -> None:
-    """Rule lecture: GD and momentum paths over the 2-D bowl and the banana valley."""
-    from .lecture import LANDSCAPE_COLUMNS, TRAJECTORY_COLUMNS, lecture_tables
-
-    cases = [
-        {
-            "objective": name,
-            "objective_type": name,
-            "options": {"dim": 2},
-            "kappa": float(settings[name]["kappa"]),
-            "start": None,
-            "steps": int(settings[name]["steps"]),
-        }
-        for name in ("quadratic", "rosenbrock")
-    ]
-    traj, land = lecture_tables(cases, steps=max(c["steps"] for c in cases), grid=120)
+    cases = cases_from_config(settings, objective_types, tol)
+    steps = max((c["steps"] for c in cases), default=1)
+    traj, land = lecture_tables(cases, steps=steps, grid=120)
     write_csv(trajectories_out, traj, TRAJECTORY_COLUMNS)
     write_csv(landscape_out, land, LANDSCAPE_COLUMNS)
 
@@ -74,11 +51,13 @@ def report(
     config: dict,
     config_files: list[str],
     benchmarks_dir: str,
+    benchmark_files: list[str],
     job_outputs: list[str],
-    started_file: str,
     downloads: list[str],
 ) -> None:
-    """Rule report: the aggregated tables -> one self-contained HTML file, plus figure PNGs."""
+    """Rule report: the tables and the figure jobs' figures -> one self-contained HTML file.
+
+    Everything it shows comes from declared inputs: run times from the jobs' benchmark files."""
     from .report import build_report
 
     build_report(
@@ -88,8 +67,9 @@ def report(
         config=config,
         config_path_text=", ".join(config_files) or None,
         benchmarks_dir=benchmarks_dir,
-        job_stats=job_stats(job_outputs, started_file),
+        benchmark_files=benchmark_files,
+        job_stats={"simulation_jobs": len(job_outputs)},
         downloads=downloads,
         repo_dir=".",
-        figures_dir=figures_dir,
+        prebuilt=figures_dir,
     )

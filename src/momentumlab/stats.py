@@ -2,32 +2,51 @@
 
 The single entry point is :func:`summarise`; it takes the rows of ``simulations.csv`` (lists of
 dicts, as :func:`momentumlab.tables.read_csv` returns them) and returns the tables ``cells``,
-``best``, ``comparisons``, ``slopes`` and ``status_counts``, whose column order is
+``best``, ``comparisons``, ``slopes``, ``noise`` and ``status_counts``, whose column order is
 :data:`COLUMNS` and whose columns are described in :data:`COLUMN_DOCS` (and docs/tables.md).
 
 Rules, in short (docs/tables.md has the long form):
 
 - Censoring. A run that did not converge (``diverged`` or ``max_iter``) is right-censored at the
-  budget ``max_iter``: a diverged run never converges, so censoring it at its divergence
-  iteration would be informative censoring. Iteration quantiles are Kaplan-Meier quantiles
-  (``scipy.stats.ecdf`` of ``scipy.stats.CensoredData``), the p-quantile being the smallest t
-  with F(t) >= p; when F never reaches p the quantile is empty ("beyond the budget"). With every
-  censoring time at or after every event time, that quantile is the ceil(p n)-th order statistic
-  of the sample with non-converged runs set to +inf (:func:`censored_quantile`), which is what
-  the bootstrap uses.
-- Best tuning: among the cells in which every run converged, the smallest median, then the
-  smallest mean iterations, then the smallest alpha_L, then the smallest beta.
-- Comparisons pair GD and a momentum-family method by seed, each at its best tuning.
+  budget ``max_iter``. Iteration quantiles are Kaplan-Meier quantiles: with censoring at the
+  budget, the p-quantile is the ceil(p n)-th order statistic of the sample with non-converged
+  runs set to +inf (:func:`censored_quantile`); +inf is "beyond the budget" (empty).
+- Intervals that cover. The median's interval is the distribution-free order-statistic
+  interval [x(l), x(n+1-l)] with the largest l whose binomial coverage is >= ``confidence``
+  (:func:`order_statistic_ranks`); a +inf order statistic is an empty bound; too few runs for
+  any such interval: empty. conv_frac has the exact (Clopper-Pearson) interval.
+- Cross-fitted tuning. Seeds are split into ``folds`` folds by ``seed % folds``. For each fold,
+  the best tuning is selected on the seeds of the *other* folds (rule below) and each seed of
+  the fold is measured at that tuning: its *held-out* iteration count. Medians, speedups,
+  slopes and paired tests are computed from held-out counts, so a selection is never evaluated
+  on the seeds it was selected on. In-sample numbers stay as ``*_in_sample`` columns.
+- Selection rule (in-sample and per fold): among the cells in which every (training) run
+  converged, the smallest median, then the smallest mean iterations, then the smallest alpha_L,
+  then the smallest beta. No eligible cell: the held-out runs count as not converged.
+- Speedup: the median over paired seeds of (gd held-out / method held-out), a non-converged gd
+  run counted at the budget and a non-converged method run as ratio 0, so that a comparison
+  with censored runs gives a lower bound (``speedup_lower_bound``, words "at least"). Its
+  interval is the hull of the order-statistic interval of the held-out ratios and the
+  percentile interval of a seed bootstrap (seeds resampled within folds, the same resample for
+  every method and kappa of an objective) with the cross-fitted selection redone inside every
+  resample, so it carries the selection's variability. The slope's interval is that bootstrap's
+  percentile interval (widened to hold the slope); fewer than 3 kappas: no interval.
+- Degenerate cells are named: every pair tied is a ``tie`` (kappa = 1 on a quadratic: one GD
+  step at alpha = 1/L), a best momentum cell with beta = 0 is gd (``note``), an interval that
+  contains 1 is "no detectable difference".
+- Noise. For stochastic objectives the gap reached at the last iteration is summarised
+  (``final_gap_*``: the noise floor), and each momentum cell is compared with the gd cell of
+  the same effective step (alpha / (1 - beta); EMA form: alpha) in table ``noise``, with
+  intervals simultaneous over the objective's rows (Bonferroni).
 
 Every random number comes from a generator seeded by :func:`momentumlab.rng.derive_key` of the
-cell's coordinates, so the tables are identical from run to run and a cell's interval does not
-depend on which other cells are in the study. Nothing here imports snakemake.
+objective, so the tables are identical from run to run. Nothing here imports snakemake.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-import warnings
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -36,16 +55,16 @@ from scipy import stats as st
 from . import theory
 from .engine import CONVERGED, DIVERGED, MAX_ITER, STATUSES
 from .errors import ConfigError
+from .methods import METHODS
 from .rng import derive_key
 
 BASELINE = "gd"
 MOMENTUM_FAMILY = ("heavy_ball", "momentum", "nesterov")
 
-# Stands in for +inf ("not converged") inside the bootstrap: scipy's percentile interpolation
-# would turn inf - inf into NaN. Any interval bound that touches it exceeds every observed
-# iteration count and is reported as empty.
-_SENTINEL = 1e150
-# Floating slack when comparing a Kaplan-Meier probability with p.
+# Stands in for +inf in bootstrap quantiles (interpolating inf - inf gives NaN); a bound that
+# touches it is beyond every observed value and is reported as empty.
+_SENTINEL = 1e300
+# Floating slack when comparing a probability with p.
 _EPS = 1e-9
 
 INPUT_COLUMNS = [
@@ -107,6 +126,10 @@ _COMMON = {
     "method": INPUT_DOCS["method"],
 }
 
+_HELD_OUT = (
+    "held-out iterations (each seed measured at the tuning selected on the other folds' seeds)"
+)
+
 COLUMN_DOCS: dict[str, dict[str, str]] = {
     "cells": {
         **_COMMON,
@@ -118,8 +141,10 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "diverged": "Runs with status diverged.",
         "max_iter_runs": "Runs with status max_iter.",
         "conv_frac": "converged / runs.",
-        "conv_ci_low": "Lower bound of the Wilson score interval of conv_frac at `confidence`.",
-        "conv_ci_high": "Upper bound of the Wilson score interval of conv_frac at `confidence`.",
+        "conv_ci_low": (
+            "Lower bound of the exact (Clopper-Pearson) interval of conv_frac at `confidence`."
+        ),
+        "conv_ci_high": "Upper bound of the exact (Clopper-Pearson) interval of conv_frac.",
         "median_iter": (
             "Kaplan-Meier median of the convergence iteration, non-converged runs censored at "
             "max_iter: the smallest t with F(t) >= 0.5, i.e. the ceil(runs/2)-th smallest "
@@ -127,13 +152,14 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
             "Empty when fewer than half the runs converged (beyond the budget)."
         ),
         "median_ci_low": (
-            "Lower bound of the percentile-bootstrap interval of median_iter (resampling runs, "
-            "`n_resamples` resamples, at `confidence`). Empty when it lies beyond the budget or "
-            "runs = 1; equal to median_iter when every run has the same outcome."
+            "Lower bound of the order-statistic interval of the median: x(l), l the largest rank "
+            "with P(l <= Bin(runs, 1/2) <= runs - l) >= `confidence` (x(3) of 12 at 0.95). Empty "
+            "when that order statistic did not converge, or runs is too small for any such "
+            "interval (runs < 6 at 0.95)."
         ),
         "median_ci_high": (
-            "Upper bound of the bootstrap interval of median_iter; empty when it lies beyond the "
-            "budget (some resamples have fewer than half converged) or runs = 1."
+            "Upper bound of the order-statistic interval of the median, x(runs + 1 - l); empty "
+            "when that run did not converge (beyond the budget) or runs is too small."
         ),
         "q25_iter": "Kaplan-Meier 25th percentile of the convergence iteration (same rule).",
         "q75_iter": (
@@ -145,27 +171,52 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
             "iteration; diverged: divergence iteration; max_iter: max_iter) / converged. Empty "
             "if none converged."
         ),
-        "all_converged": "true when every run converged (only such cells can be best).",
+        "all_converged": "true when every run converged (only such cells can be selected).",
         "mean_iter": "Mean convergence iteration when all_converged, else empty (a tie-break).",
+        "final_gap_q25": (
+            "Stochastic objectives only: 25th percentile over the runs of final_gap, the gap at "
+            "the run's last iteration (ceil(runs/4)-th smallest; diverged runs count as +inf)."
+        ),
+        "final_gap_median": (
+            "Stochastic objectives only: median final_gap over the runs (the noise floor the "
+            "cell reached; same rule, empty when half the runs diverged)."
+        ),
+        "final_gap_q75": "Stochastic objectives only: 75th percentile of final_gap (same rule).",
     },
     "best": {
         **_COMMON,
-        "alpha": "Step size (absolute) of the best cell; empty if no cell fully converged.",
-        "alpha_L": "alpha_L of the best cell; empty if no cell fully converged.",
-        "beta": "beta of the best cell; empty if no cell fully converged.",
-        "runs": "Runs in the best cell; empty if no cell fully converged.",
-        "median_iter": (
-            "median_iter of the best cell; empty means no tuning converged on every run "
-            "within the budget."
+        "alpha": (
+            "Step size (absolute) of the tuning selected on every seed; empty if no cell fully "
+            "converged."
         ),
-        "median_ci_low": "median_ci_low of the best cell.",
-        "median_ci_high": "median_ci_high of the best cell.",
-        "q25_iter": "q25_iter of the best cell.",
-        "q75_iter": "q75_iter of the best cell.",
-        "ert": "ert of the best cell.",
+        "alpha_L": "alpha_L of that tuning; empty if no cell fully converged.",
+        "beta": "beta of that tuning; empty if no cell fully converged.",
+        "runs": "Seeds of this objective, kappa and method (each measured once, held out).",
+        "median_iter": (
+            f"Median of the {_HELD_OUT}, censored as in cells.median_iter; empty when beyond "
+            "the budget."
+        ),
+        "median_ci_low": "Lower bound of the order-statistic interval of median_iter.",
+        "median_ci_high": "Upper bound of the order-statistic interval of median_iter.",
+        "q25_iter": "25th percentile of the held-out iterations (same rule).",
+        "q75_iter": "75th percentile of the held-out iterations (same rule).",
+        "ert": "ert of the held-out runs (their total iterations / those converged).",
+        "median_iter_in_sample": (
+            "median_iter of the cell selected on every seed, measured on the same seeds (biased "
+            "low by the selection; for reference)."
+        ),
+        "folds_agree": (
+            "true when every fold's selection is the tuning selected on every seed; empty when "
+            "there is none."
+        ),
+        "note": (
+            "Plain words on a degenerate best cell: a momentum-family method whose best beta is "
+            "0 is gd."
+        ),
+        "stochastic": "true when the objective's gradients are noisy (mini-batch).",
         "n_good_alpha": (
             "Number of step sizes whose best cell over beta converged on every run with "
-            "median_iter <= good_factor * the best median_iter (0 if there is no best cell)."
+            "median_iter <= good_factor * the in-sample best median_iter (0 if there is none)."
         ),
         "good_alpha_L_min": "Smallest alpha_L among the good step sizes.",
         "good_alpha_L_max": "Largest alpha_L among the good step sizes.",
@@ -190,50 +241,123 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "kappa": INPUT_DOCS["kappa"],
         "method": "The momentum-family method compared with the baseline.",
         "baseline": "The baseline method, always gd.",
-        "baseline_alpha_L": "alpha_L of gd's best tuning.",
-        "alpha_L": "alpha_L of the method's best tuning.",
-        "beta": "beta of the method's best tuning.",
-        "n_pairs": "Seeds present in both best cells (the pairs compared).",
-        "baseline_median_iter": (
-            "Median gd iterations over the paired seeds (the ceil(n/2)-th smallest, as in "
-            "cells.median_iter)."
+        "baseline_alpha_L": "alpha_L of gd's tuning selected on every seed (best.alpha_L).",
+        "alpha_L": "alpha_L of the method's tuning selected on every seed (best.alpha_L).",
+        "beta": "beta of the method's tuning selected on every seed (best.beta).",
+        "n_pairs": "Seeds compared (each with a held-out gd run and a held-out method run).",
+        "baseline_median_iter": "Median held-out gd iterations (as best.median_iter).",
+        "median_iter": "Median held-out iterations of the method (as best.median_iter).",
+        "speedup": (
+            "Median over the pairs of gd held-out iterations / method held-out iterations (the "
+            "ceil(n/2)-th smallest ratio); a non-converged gd run counts at max_iter and a "
+            "non-converged method run as ratio 0, so with censoring it is a lower bound. Above 1 "
+            "means the method is faster. Empty when the method's median_iter is."
         ),
-        "median_iter": "Median iterations of the method over the paired seeds (same rule).",
-        "speedup": "baseline_median_iter / median_iter; above 1 means the method is faster.",
         "speedup_ci_low": (
-            "Lower bound of the paired percentile-bootstrap interval of speedup (seeds "
-            "resampled as pairs); empty when n_pairs < 2, equal to speedup when no pair varies."
+            "Lower bound of the speedup's interval: the lower of the order-statistic interval "
+            "of the held-out ratios and the seed-bootstrap percentile interval (cross-fitted "
+            "selection redone in every resample). Empty when n_pairs is too small (< 6 at 0.95)."
         ),
-        "speedup_ci_high": "Upper bound of the paired bootstrap interval of speedup.",
+        "speedup_ci_high": (
+            "Upper bound of that interval (the higher of the two); empty when "
+            "speedup_lower_bound or n_pairs is too small."
+        ),
+        "speedup_lower_bound": (
+            "true when some held-out run did not converge within the budget: speedup and its "
+            "interval are lower bounds (read 'at least')."
+        ),
+        "speedup_in_sample": (
+            "Ratio of the in-sample medians of the cells selected on every seed (the old, "
+            "selection-biased figure; for reference)."
+        ),
+        "pairs_faster": "Pairs in which the method's held-out run took fewer iterations.",
+        "pairs_slower": "Pairs in which it took more (the others are ties).",
         "wilcoxon_p": (
-            "Two-sided Wilcoxon signed-rank p-value of the paired differences "
-            "log(gd iterations) - log(method iterations) (zero differences dropped); 1 when "
-            "every difference is zero; empty when n_pairs < 2."
+            "Two-sided Wilcoxon signed-rank p-value of the held-out paired differences "
+            "log(gd iterations) - log(method iterations), non-converged runs at max_iter (zero "
+            "differences dropped); 1 when every difference is zero; empty when n_pairs < 2. "
+            "With all n pairs one way it is 2 / 2^n whatever the speedup: read pairs_faster "
+            "and the interval for the size."
         ),
         "holm_p": (
             "wilcoxon_p adjusted by Holm-Bonferroni over every comparison in the study that has "
             "a p-value."
         ),
         "significant": "holm_p < 1 - confidence; empty when holm_p is empty.",
+        "finding": (
+            "tie (every pair tied, both converged), faster (significant and "
+            "speedup_ci_low > 1), slower (significant and speedup_ci_high < 1 or the "
+            "method's median beyond the budget), "
+            "else no detectable difference (also when neither converged on half the seeds)."
+        ),
+        "note": (
+            "Plain words on degenerate comparisons: kappa = 1 on a quadratic, a best beta of "
+            "0 (the method is gd), a censored gd."
+        ),
     },
     "slopes": {
         "objective": INPUT_DOCS["objective"],
         "objective_type": INPUT_DOCS["objective_type"],
         "method": INPUT_DOCS["method"],
-        "n_kappas": "Kappas in the fit: kappa >= slope_min_kappa and a best tuning exists.",
+        "n_kappas": "Kappas in the fit: kappa >= slope_min_kappa and a held-out median exists.",
         "kappa_min": "Smallest kappa in the fit.",
         "kappa_max": "Largest kappa in the fit.",
         "slope": (
-            "Theil-Sen slope of log10(best median_iter) against log10(kappa); empty when "
-            "n_kappas < 2."
+            "Theil-Sen slope of log10(held-out best.median_iter) against log10(kappa); empty "
+            "when n_kappas < 2."
         ),
-        "slope_ci_low": "Lower bound of the Theil-Sen interval of the slope at `confidence`.",
-        "slope_ci_high": "Upper bound of the Theil-Sen interval of the slope at `confidence`.",
+        "slope_ci_low": (
+            "Lower bound of the seed-bootstrap percentile interval of the slope (cross-fitted "
+            "selection redone in every resample), widened to hold the slope if need be; empty "
+            "when n_kappas < 3."
+        ),
+        "slope_ci_high": "Upper bound of that interval; empty when n_kappas < 3.",
         "intercept": "Theil-Sen intercept: log10(median_iter) at kappa = 1.",
+        "slope_in_sample": (
+            "Theil-Sen slope of the in-sample medians (best.median_iter_in_sample), for reference."
+        ),
         "theory_slope": "Slope theory predicts at optimal tuning: 1 for gd, 0.5 otherwise.",
         "theory_applies": (
-            "true for quadratic objectives, where theory_slope is a prediction (it assumes "
-            "exact gradients; a noisy quadratic is flagged true all the same)."
+            "true for quadratic objectives with exact gradients, where theory_slope is a "
+            "prediction."
+        ),
+    },
+    "noise": {
+        "objective": INPUT_DOCS["objective"],
+        "kappa": INPUT_DOCS["kappa"],
+        "method": "The momentum-family method.",
+        "alpha_L": "alpha_L of the method's cell.",
+        "beta": "beta of the method's cell (> 0).",
+        "effective_alpha_L": (
+            "Effective step in units of 1/L: alpha_L / (1 - beta), or alpha_L for the EMA form "
+            "(momentum); the gd cell compared has this alpha_L."
+        ),
+        "n_pairs": "Seeds present in both cells (runs paired by seed).",
+        "baseline_gap_median": "Median final_gap of the gd cell (its noise floor).",
+        "gap_median": "Median final_gap of the method's cell.",
+        "gap_ratio": (
+            "Median over the pairs of method final_gap / gd final_gap; below 1 means the method "
+            "ends lower."
+        ),
+        "gap_ratio_ci_low": (
+            "Lower bound of the order-statistic interval of gap_ratio (no selection here), "
+            "simultaneous over the objective's m noise rows (each at level 1 - (1 - "
+            "`confidence`) / m, Bonferroni); empty when n_pairs is too small for that level."
+        ),
+        "gap_ratio_ci_high": "Upper bound of the order-statistic interval of gap_ratio.",
+        "speedup": (
+            "Median over the pairs of gd iterations / method iterations (censored as in "
+            "comparisons.speedup); empty when the method did not converge on half the seeds "
+            "(noisy runs are never certified as settled, so usually)."
+        ),
+        "speedup_ci_low": "Lower bound of the order-statistic interval of speedup (same level).",
+        "speedup_ci_high": (
+            "Upper bound of the order-statistic interval of speedup; empty when some run did "
+            "not converge (the speedup is then a lower bound)."
+        ),
+        "finding": (
+            "no detectable difference when both intervals contain 1 (or are empty), else what "
+            "they exclude: lower/higher noise floor, faster/slower."
         ),
     },
     "status_counts": {
@@ -252,23 +376,31 @@ COLUMNS: dict[str, list[str]] = {
         "objective", "objective_type", "kappa", "dim", "method", "alpha", "alpha_L", "beta",
         "runs", "converged", "diverged", "max_iter_runs", "conv_frac", "conv_ci_low",
         "conv_ci_high", "median_iter", "median_ci_low", "median_ci_high", "q25_iter",
-        "q75_iter", "ert", "all_converged", "mean_iter",
+        "q75_iter", "ert", "all_converged", "mean_iter", "final_gap_q25", "final_gap_median",
+        "final_gap_q75",
     ],
     "best": [
         "objective", "objective_type", "kappa", "dim", "method", "alpha", "alpha_L", "beta",
         "runs", "median_iter", "median_ci_low", "median_ci_high", "q25_iter", "q75_iter", "ert",
-        "n_good_alpha", "good_alpha_L_min", "good_alpha_L_max", "good_alpha_decades",
-        "theory_alpha_L", "theory_beta", "theory_iterations", "n_cells",
-        "n_all_converged_cells",
+        "median_iter_in_sample", "folds_agree", "note", "stochastic", "n_good_alpha",
+        "good_alpha_L_min", "good_alpha_L_max", "good_alpha_decades", "theory_alpha_L",
+        "theory_beta", "theory_iterations", "n_cells", "n_all_converged_cells",
     ],
     "comparisons": [
         "objective", "kappa", "method", "baseline", "baseline_alpha_L", "alpha_L", "beta",
         "n_pairs", "baseline_median_iter", "median_iter", "speedup", "speedup_ci_low",
-        "speedup_ci_high", "wilcoxon_p", "holm_p", "significant",
+        "speedup_ci_high", "speedup_lower_bound", "speedup_in_sample", "pairs_faster",
+        "pairs_slower", "wilcoxon_p", "holm_p", "significant", "finding", "note",
     ],
     "slopes": [
         "objective", "objective_type", "method", "n_kappas", "kappa_min", "kappa_max", "slope",
-        "slope_ci_low", "slope_ci_high", "intercept", "theory_slope", "theory_applies",
+        "slope_ci_low", "slope_ci_high", "intercept", "slope_in_sample", "theory_slope",
+        "theory_applies",
+    ],
+    "noise": [
+        "objective", "kappa", "method", "alpha_L", "beta", "effective_alpha_L", "n_pairs",
+        "baseline_gap_median", "gap_median", "gap_ratio", "gap_ratio_ci_low",
+        "gap_ratio_ci_high", "speedup", "speedup_ci_low", "speedup_ci_high", "finding",
     ],
     "status_counts": [
         "objective", "kappa", "method", "runs", "converged", "diverged", "max_iter_runs",
@@ -314,15 +446,7 @@ def censored_quantile(values, p: float, axis: int = -1):
     """
     x = np.asarray(values, dtype=float)
     k = _rank(x.shape[axis], p)
-    return np.take(np.partition(x, k - 1, axis=axis), k - 1, axis=axis)
-
-
-def _median_stat(x, axis=-1):
-    return censored_quantile(x, 0.5, axis=axis)
-
-
-def _ratio_stat(x, y, axis=-1):
-    return censored_quantile(x, 0.5, axis=axis) / censored_quantile(y, 0.5, axis=axis)
+    return np.take(np.sort(x, axis=axis), k - 1, axis=axis)  # faster than partition here
 
 
 def km_quantiles(iterations, converged, budget: float, ps: Sequence[float] = (0.25, 0.5, 0.75)):
@@ -345,14 +469,61 @@ def km_quantiles(iterations, converged, budget: float, ps: Sequence[float] = (0.
 # --------------------------------------------------------------------------------------------
 # Intervals and tests
 
+
+@functools.cache
+def order_statistic_ranks(n: int, confidence: float = 0.95) -> tuple[int, int] | None:
+    """1-based ranks (l, n + 1 - l) of the distribution-free interval of a median.
+
+    l is the largest rank with P(l <= B <= n - l) >= confidence, B ~ Binomial(n, 1/2): for
+    any distribution the interval [x(l), x(n + 1 - l)] then covers the median (the smallest t
+    with F(t) >= 1/2) with probability >= confidence (ties only add coverage). None when even
+    [x(1), x(n)] falls short (n < 6 at 0.95).
+    """
+    if n < 1:
+        return None
+    cdf = st.binom.cdf(np.arange(n + 1), n, 0.5)
+    best = None
+    for low in range(1, (n + 1) // 2 + 1):
+        if 1.0 - 2.0 * cdf[low - 1] >= confidence - _EPS:
+            best = (low, n + 1 - low)
+        else:
+            break
+    return best
+
+
+def order_statistic_bounds(values, confidence: float = 0.95):
+    """Order-statistic interval of the median along the last axis: (low, high) arrays.
+
+    +inf values give +inf bounds (beyond); NaN bounds when the sample is too small.
+    """
+    x = np.sort(np.asarray(values, dtype=float), axis=-1)
+    ranks = order_statistic_ranks(x.shape[-1], confidence)
+    if ranks is None:
+        nan = np.full(x.shape[:-1], np.nan)
+        return nan, nan
+    return x[..., ranks[0] - 1], x[..., ranks[1] - 1]
+
+
+def order_statistic_ci(values, confidence: float = 0.95) -> tuple[float | None, float | None]:
+    """Order-statistic interval of the median of ``values`` (+inf = beyond: an empty bound)."""
+    lo, hi = order_statistic_bounds(values, confidence)
+    return _fl(lo), _fl(hi)
+
+
+def median_ci(values, *, confidence: float = 0.95) -> tuple[float | None, float | None]:
+    """Interval of the censored median; ``values`` has +inf = not converged."""
+    lo, hi = order_statistic_ci(values, confidence)
+    return _count(lo), _count(hi)
+
+
 _binom_cache: dict[tuple[int, int, float], tuple[float, float]] = {}
 
 
 def binomial_ci(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of k successes out of n (scipy.stats.binomtest)."""
+    """Exact (Clopper-Pearson) interval of k successes out of n (scipy.stats.binomtest)."""
     key = (int(k), int(n), float(confidence))
     if key not in _binom_cache:
-        ci = st.binomtest(key[0], key[1]).proportion_ci(confidence, method="wilson")
+        ci = st.binomtest(key[0], key[1]).proportion_ci(confidence, method="exact")
         _binom_cache[key] = (float(ci.low), float(ci.high))
     return _binom_cache[key]
 
@@ -364,46 +535,64 @@ def ert(iterations, converged) -> float | None:
     return float(it.sum() / n) if n else None
 
 
-def _bounds(ci, top: float) -> tuple[float | None, float | None]:
-    """Interval bounds as floats; a bound above ``top`` touched the sentinel: empty."""
-    return tuple(None if not (b <= top) else float(b) for b in (ci.low, ci.high))
+def percentile_bounds(stat, confidence: float = 0.95):
+    """Percentile interval of bootstrap statistics along the last axis: (low, high) arrays.
 
-
-def median_ci(
-    values, *, confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0
-) -> tuple[float | None, float | None]:
-    """Percentile-bootstrap interval of the censored median; ``values`` has +inf = censored.
-
-    One run: (None, None). All values equal: the degenerate interval (value, value), empty if
-    the value is +inf. A bound beyond the budget (in the fraction of resamples in which fewer
-    than half the runs converged) is None.
+    Non-finite statistics count as beyond every finite one; a bound among them is +inf.
     """
-    x = np.asarray(values, dtype=float)
-    if x.size < 2:
-        return None, None
-    if np.all(x == x[0]):
-        v = _fl(x[0])
-        return v, v
-    finite = x[np.isfinite(x)]
-    res = st.bootstrap(
-        (np.where(np.isfinite(x), x, _SENTINEL),),
-        _median_stat,
-        n_resamples=n_resamples,
-        vectorized=True,
-        method="percentile",
-        confidence_level=confidence,
-        rng=np.random.default_rng(seed),
-    )
-    return _bounds(res.confidence_interval, float(finite.max()))
+    s = np.asarray(stat, dtype=float)
+    s = np.where(np.isfinite(s), s, _SENTINEL)
+    a = (1.0 - confidence) / 2.0
+    lo, hi = np.quantile(s, [a, 1.0 - a], axis=-1)
+    return np.where(lo >= _SENTINEL / 10, np.inf, lo), np.where(hi >= _SENTINEL / 10, np.inf, hi)
+
+
+def paired_ratios(baseline, other, budget: float):
+    """Per pair baseline / other with censoring made one-sided (vectorised).
+
+    +inf = not converged. A non-converged baseline counts at ``budget`` and a non-converged
+    ``other`` as ratio 0, so every ratio is at most its true value; counts below 1 are 1.
+    """
+    x = np.maximum(np.minimum(np.asarray(baseline, dtype=float), budget), 1.0)
+    y = np.maximum(np.asarray(other, dtype=float), 1.0)
+    return x / y
+
+
+def speedup_bounds(gd, other, gd_boot, other_boot, budget: float, confidence: float = 0.95):
+    """Interval of the median held-out ratio gd / other (vectorised over leading axes).
+
+    ``gd``, ``other`` (..., n) held-out iterations (+inf = not converged); ``*_boot`` (..., B, n)
+    the same from every seed resample, selection redone inside. The interval is the hull of the
+    order-statistic interval of the ratios (exact given the selections) and the bootstrap
+    percentile interval (which carries the selections' variability). NaN = empty: too few pairs
+    for either bound, and no upper bound when a run is censored (the ratios are lower bounds).
+    """
+    os_lo, os_hi = order_statistic_bounds(paired_ratios(gd, other, budget), confidence)
+    boot = censored_quantile(paired_ratios(gd_boot, other_boot, budget), 0.5)
+    b_lo, b_hi = percentile_bounds(boot, confidence)
+    censored = ~(np.all(np.isfinite(gd), axis=-1) & np.all(np.isfinite(other), axis=-1))
+    return np.minimum(os_lo, b_lo), np.where(censored, np.nan, np.maximum(os_hi, b_hi))
+
+
+def slope_bounds(log_kappas, medians_boot, confidence: float = 0.95):
+    """Percentile interval of the Theil-Sen slope of log10(median) on ``log_kappas`` over the
+    seed resamples ``medians_boot`` (..., B, kappas); a median beyond the budget in a resample
+    counts as beyond. NaN (empty) with fewer than 3 kappas."""
+    M = np.asarray(medians_boot, dtype=float)
+    if np.asarray(log_kappas).size < 3:
+        nan = np.full(M.shape[:-2], np.nan)
+        return nan, nan
+    with np.errstate(divide="ignore"):
+        return percentile_bounds(theil_sen_slopes(log_kappas, np.log10(M)), confidence)
 
 
 def paired_speedup(
-    baseline, other, *, confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0
+    baseline, other, *, budget: float = math.inf, confidence: float = 0.95
 ) -> tuple[float | None, float | None, float | None]:
-    """(speedup, low, high): median(baseline) / median(other) and its paired bootstrap interval.
+    """(speedup, low, high): median of paired ratios and its order-statistic interval.
 
-    Medians are the ceil(n/2)-th order statistic, as in cells.median_iter. Pairs are resampled
-    together. Fewer than 2 pairs: no interval; no pair varies: the degenerate interval.
+    No selection here (see :func:`summarise` for the cross-fitted version). With censored runs
+    the upper bound is empty.
     """
     x = np.asarray(baseline, dtype=float)
     y = np.asarray(other, dtype=float)
@@ -411,40 +600,40 @@ def paired_speedup(
         raise ValueError(f"paired samples differ in length: {x.size} != {y.size}")
     if x.size == 0:
         return None, None, None
-    s = _fl(_ratio_stat(x, y))
-    if x.size < 2:
-        return s, None, None
-    if np.all(x == x[0]) and np.all(y == y[0]):
-        return s, s, s
-    res = st.bootstrap(
-        (x, y),
-        _ratio_stat,
-        n_resamples=n_resamples,
-        vectorized=True,
-        paired=True,
-        method="percentile",
-        confidence_level=confidence,
-        rng=np.random.default_rng(seed),
-    )
-    lo, hi = _bounds(res.confidence_interval, math.inf)
-    return s, lo, hi
+    r = paired_ratios(x, y, budget)
+    lo, hi = order_statistic_ci(r, confidence)
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        hi = None
+    return _fl(censored_quantile(r, 0.5)), lo, hi
+
+
+_EXACT_PAIRS = 16  # up to this many non-zero differences the signed-rank p is enumerated
 
 
 def wilcoxon_p(baseline, other) -> float | None:
-    """Two-sided Wilcoxon signed-rank p of log(baseline) - log(other); None below 2 pairs."""
+    """Two-sided Wilcoxon signed-rank p of log(baseline) - log(other); None below 2 pairs.
+
+    Zero differences are dropped. Up to 16 non-zero differences the p-value is exact: the
+    signed-rank sum (mid-ranks for ties) is compared with all 2^n sign flips; above that the
+    normal approximation with tie correction (scipy).
+    """
     x = np.asarray(baseline, dtype=float)
     y = np.asarray(other, dtype=float)
     if x.size < 2:
         return None
-    # iteration counts are >= 1 (the engine takes at least one step); clip to keep logs finite
+    # iteration counts are >= 0 and censored ones are clipped by the caller; keep logs finite
     d = np.log(np.maximum(x, 1.0)) - np.log(np.maximum(y, 1.0))
-    if np.all(d == 0):
+    d = np.round(d, 12)  # equal ratios (20/10, 40/20) are ties, whatever the last bits say
+    d = d[d != 0]
+    if d.size == 0:
         return 1.0
-    with warnings.catch_warnings():
-        # the normal approximation with few non-zero differences warns; p is still defined
-        warnings.simplefilter("ignore", UserWarning)
-        p = st.wilcoxon(d, alternative="two-sided").pvalue
-    return _fl(min(1.0, float(p)))
+    if d.size > _EXACT_PAIRS:
+        return _fl(min(1.0, float(st.wilcoxon(d, method="approx").pvalue)))
+    ranks = st.rankdata(np.abs(d))
+    flips = (np.arange(2**d.size)[:, None] >> np.arange(d.size)) & 1
+    centre = ranks.sum() / 2.0
+    dev = np.abs(flips @ ranks - centre)
+    return float(np.mean(dev >= abs(ranks[d > 0].sum() - centre) - _EPS))
 
 
 def holm(pvalues: Sequence[float]) -> list[float]:
@@ -463,19 +652,26 @@ def holm(pvalues: Sequence[float]) -> list[float]:
     return [float(v) for v in out]
 
 
-def theil_sen(x, y, confidence: float = 0.95) -> dict:
-    """Theil-Sen fit of y on x: slope, its interval at ``confidence``, and the intercept."""
+def theil_sen(x, y) -> dict:
+    """Theil-Sen fit of y on x: slope and intercept (scipy.stats.theilslopes)."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     if x.size < 2:
-        return {"slope": None, "slope_ci_low": None, "slope_ci_high": None, "intercept": None}
-    res = st.theilslopes(y, x, alpha=confidence)
-    return {
-        "slope": _fl(res.slope),
-        "slope_ci_low": _fl(res.low_slope),
-        "slope_ci_high": _fl(res.high_slope),
-        "intercept": _fl(res.intercept),
-    }
+        return {"slope": None, "intercept": None}
+    res = st.theilslopes(y, x)
+    return {"slope": _fl(res.slope), "intercept": _fl(res.intercept)}
+
+
+def theil_sen_slopes(x, Y):
+    """Theil-Sen slopes of each row of Y against x (vectorised; NaN where a row is not finite)."""
+    x = np.asarray(x, dtype=float)
+    Y = np.asarray(Y, dtype=float)
+    i, j = np.triu_indices(x.size, 1)
+    keep = x[j] != x[i]
+    i, j = i[keep], j[keep]
+    with np.errstate(invalid="ignore"):
+        s = np.median((Y[..., j] - Y[..., i]) / (x[j] - x[i]), axis=-1)
+    return np.where(np.all(np.isfinite(Y), axis=-1), s, np.nan)
 
 
 # --------------------------------------------------------------------------------------------
@@ -491,6 +687,48 @@ def select_best(cells: Iterable[dict]) -> dict | None:
     then alpha_L, then beta. None when no cell converged on every run."""
     candidates = [c for c in cells if c["all_converged"]]
     return min(candidates, key=_best_key) if candidates else None
+
+
+def select_columns(Xb, train) -> np.ndarray:
+    """:func:`select_best` on the training columns of each resample, vectorised.
+
+    ``Xb`` is (..., cells, B, n) iterations with +inf = not converged, cells in (alpha_L,
+    beta, alpha) order; ``train`` the column indices to select on. Returns (..., B) cell
+    indices, -1 when no cell converged on every training run.
+    """
+    T = Xb[..., train]
+    ok = np.all(np.isfinite(T), axis=-1)
+    med = censored_quantile(T, 0.5)
+    mean = T.mean(axis=-1)
+    k1 = np.where(ok, med, np.inf)
+    c1 = ok & (k1 == k1.min(axis=-2, keepdims=True))
+    k2 = np.where(c1, mean, np.inf)
+    c2 = c1 & (k2 == k2.min(axis=-2, keepdims=True))
+    return np.where(ok.any(axis=-2), np.argmax(c2, axis=-2), -1)
+
+
+def cross_fit(X, idx, folds_of_columns) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out iterations: each column measured at the cell selected on the other folds.
+
+    ``X`` (..., cells, n) per-seed iterations (+inf = not converged); ``idx`` (B, n) resampled
+    seed positions whose column j belongs to fold ``folds_of_columns[j]`` (resampling within
+    folds keeps that fixed). Returns held-out (..., B, n) and the cell each fold selected
+    (..., B, folds), -1 = none. When every column is in one fold (a single seed) there is
+    nothing to hold out: the selection is in sample.
+    """
+    Xb = np.asarray(X, dtype=float)[..., idx]
+    fc = np.asarray(folds_of_columns)
+    folds = np.unique(fc)
+    held = np.full(Xb.shape[:-3] + Xb.shape[-2:], np.inf)
+    sel = np.full(Xb.shape[:-3] + (Xb.shape[-2], folds.size), -1)
+    for i, f in enumerate(folds):
+        test = np.nonzero(fc == f)[0]
+        train = np.nonzero(fc != f)[0] if folds.size > 1 else test  # one fold: in sample
+        s = select_columns(Xb, train)
+        sel[..., i] = s
+        got = np.take_along_axis(Xb[..., test], np.maximum(s, 0)[..., None, :, None], axis=-3)
+        held[..., test] = np.where(s[..., None] >= 0, got[..., 0, :, :], np.inf)
+    return held, sel
 
 
 def good_alpha_range(cells: Iterable[dict], best_median: float, good_factor: float = 2.0) -> dict:
@@ -532,8 +770,20 @@ def _theory(method: str, mu, L, tol) -> dict:
     }
 
 
+def effective_alpha_L(method: str, alpha_L: float, beta: float) -> float:
+    """The step a method takes on a constant gradient, in units of 1/L: alpha_L / (1 - beta),
+    or alpha_L for the EMA form (whose average of gradients already has unit weight)."""
+    if METHODS[method].ema:
+        return float(alpha_L)
+    return float(alpha_L) / (1.0 - float(beta)) if beta < 1 else math.inf
+
+
 # --------------------------------------------------------------------------------------------
 # Input
+
+
+def _bool(v) -> bool:
+    return v in (True, 1, "true", "True", "1")
 
 
 def _normalise(rows: Iterable[dict]) -> list[dict]:
@@ -544,6 +794,7 @@ def _normalise(rows: Iterable[dict]) -> list[dict]:
             raise ValueError(f"simulation row {i} lacks columns {missing}")
         if r["status"] not in STATUSES:
             raise ValueError(f"simulation row {i}: status {r['status']!r} not in {STATUSES}")
+        gap = r.get("final_gap")
         out.append(
             {
                 "objective": str(r["objective"]),
@@ -559,6 +810,8 @@ def _normalise(rows: Iterable[dict]) -> list[dict]:
                 "seed": int(r["seed"]),
                 "status": r["status"],
                 "iterations": int(r["iterations"]),
+                "final_gap": math.inf if gap in (None, "") else float(gap),
+                "stochastic": _bool(r.get("stochastic", False)),
                 "tol": float(r["tol"]),
                 "max_iter": int(r["max_iter"]),
             }
@@ -584,7 +837,7 @@ def _sort_key(row: dict) -> tuple:
 # The tables
 
 
-def _cell(key, runs: list[dict], confidence: float, n_resamples: int) -> tuple[dict, dict]:
+def _cell(key, runs: list[dict], confidence: float) -> dict:
     objective, kappa, method, alpha, beta = key
     first = runs[0]
     its = np.array([r["iterations"] for r in runs], dtype=float)
@@ -594,13 +847,16 @@ def _cell(key, runs: list[dict], confidence: float, n_resamples: int) -> tuple[d
     nconv = int(conv.sum())
     lo, hi = binomial_ci(nconv, n, confidence)
     q25, med, q75 = km_quantiles(its, conv, budget)
-    mlo, mhi = median_ci(
-        np.where(conv, its, math.inf),
-        confidence=confidence,
-        n_resamples=n_resamples,
-        seed=derive_key("bootstrap", objective, kappa, method, alpha, beta),
-    )
-    row = {
+    mlo, mhi = median_ci(np.where(conv, its, math.inf), confidence=confidence)
+    gaps = {}
+    if any(r["stochastic"] for r in runs):
+        g = np.array([r["final_gap"] for r in runs], dtype=float)
+        g = np.where(np.isnan(g), math.inf, g)
+        gaps = {
+            f"final_gap_{name}": _fl(censored_quantile(g, p))
+            for name, p in (("q25", 0.25), ("median", 0.5), ("q75", 0.75))
+        }
+    return {
         "objective": objective,
         "objective_type": first["objective_type"],
         "kappa": kappa,
@@ -624,18 +880,72 @@ def _cell(key, runs: list[dict], confidence: float, n_resamples: int) -> tuple[d
         "ert": ert(its, conv),
         "all_converged": nconv == n,
         "mean_iter": float(its.mean()) if nconv == n else None,
+        **gaps,
     }
-    extra = {
-        "mu": first["mu"],
-        "L": first["L"],
-        "tol": first["tol"],
-        "iters_by_seed": {r["seed"]: r["iterations"] for r in runs},
-    }
-    return row, extra
 
 
 def _pick(row: dict, table: str) -> dict:
     return {c: row.get(c) for c in COLUMNS[table]}
+
+
+class _Group:
+    """The cells of one objective, kappa and method as arrays over the objective's seeds."""
+
+    def __init__(self, cells: list[dict], runs: dict[tuple, list[dict]], seeds: list[int]):
+        self.cells = sorted(cells, key=lambda c: (c["alpha_L"], c["beta"], c["alpha"]))
+        self.first = self.cells[0]
+        col = {s: j for j, s in enumerate(seeds)}
+        shape = (len(self.cells), len(seeds))
+        self.X = np.full(shape, math.inf)  # iterations, +inf = not converged
+        self.raw = np.zeros(shape)  # the recorded iterations (for ert)
+        for i, c in enumerate(self.cells):
+            for r in runs[_cell_key(c)]:
+                j = col[r["seed"]]
+                self.raw[i, j] = r["iterations"]
+                if r["status"] == CONVERGED:
+                    self.X[i, j] = r["iterations"]
+        self.budget = float(max(r["max_iter"] for c in self.cells for r in runs[_cell_key(c)]))
+        ex = runs[_cell_key(self.first)][0]
+        self.mu, self.L, self.tol = ex["mu"], ex["L"], ex["tol"]
+        self.stochastic = any(r["stochastic"] for c in self.cells for r in runs[_cell_key(c)])
+
+
+class _Design:
+    """An objective's seeds, their folds, and the seed resamples shared by all its groups."""
+
+    def __init__(self, objective: str, seeds: list[int], folds: int, n_resamples: int):
+        fold = np.array(seeds) % folds
+        order = np.argsort(fold, kind="stable")
+        self.seeds = [seeds[i] for i in order]  # grouped by fold
+        self.fold = fold[order]
+        n = len(seeds)
+        self.point = np.arange(n)[None, :]
+        g = np.random.default_rng(derive_key("seed-bootstrap", objective))
+        cols = []
+        for f in np.unique(self.fold):
+            pos = np.nonzero(self.fold == f)[0]
+            cols.append(pos[g.integers(0, pos.size, (n_resamples, pos.size))])
+        self.boot = np.concatenate(cols, axis=1) if cols else np.zeros((n_resamples, 0), int)
+
+
+_CHUNK = 4_000_000  # array elements per bootstrap chunk (cells x resamples x seeds)
+
+
+def _held_out(group: _Group, design: _Design) -> dict:
+    held, sel = cross_fit(group.X, design.point, design.fold)
+    step = max(1, _CHUNK // group.X.size)
+    boot = np.concatenate(
+        [cross_fit(group.X, design.boot[i : i + step], design.fold)[0]
+         for i in range(0, len(design.boot), step)]
+    )  # fmt: skip
+    h = held[0]
+    raw = np.full(h.shape, group.budget)
+    for i, f in enumerate(np.unique(design.fold)):
+        s = sel[0, i]
+        cols = design.fold == f
+        if s >= 0:
+            raw[cols] = group.raw[s, cols]
+    return {"point": h, "boot": boot, "raw": raw, "sel": sel[0]}
 
 
 def summarise(
@@ -645,84 +955,64 @@ def summarise(
     n_resamples: int = 2000,
     slope_min_kappa: float = 10.0,
     good_factor: float = 2.0,
+    folds: int = 2,
 ) -> dict[str, list[dict]]:
     """All summary tables of a study from its simulation rows; see :data:`COLUMN_DOCS`.
 
-    Returns ``{"cells", "best", "comparisons", "slopes", "status_counts"}``, each a list of
-    dicts with the keys of :data:`COLUMNS` (None = empty), sorted by objective, kappa, method,
-    alpha, beta. The result is a pure function of the input rows and arguments.
+    Returns ``{"cells", "best", "comparisons", "slopes", "noise", "status_counts"}``, each a
+    list of dicts with the keys of :data:`COLUMNS` (None = empty), sorted by objective, kappa,
+    method, alpha, beta. The result is a pure function of the input rows and arguments.
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be >= 1, got {n_resamples!r}")
+    if int(folds) != folds or folds < 2:
+        raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
     rows = _normalise(sim_rows)
 
-    groups: dict[tuple, list[dict]] = {}
+    runs: dict[tuple, list[dict]] = {}
     for r in rows:
-        key = (r["objective"], r["kappa"], r["method"], r["alpha"], r["beta"])
-        groups.setdefault(key, []).append(r)
-
-    cells, extras = [], {}
-    for key in sorted(groups):
-        runs = sorted(groups[key], key=lambda r: r["seed"])
-        seeds = [r["seed"] for r in runs]
+        runs.setdefault(
+            (r["objective"], r["kappa"], r["method"], r["alpha"], r["beta"]), []
+        ).append(r)
+    seeds_of: dict[str, set] = {}
+    cells = []
+    for key in sorted(runs):
+        runs[key].sort(key=lambda r: r["seed"])
+        seeds = [r["seed"] for r in runs[key]]
         if len(set(seeds)) != len(seeds):
             raise ValueError(f"duplicate seeds in cell {key}: {seeds}")
-        row, extra = _cell(key, runs, confidence, n_resamples)
-        cells.append(row)
-        extras[key] = extra
+        known = seeds_of.setdefault(key[0], set(seeds))
+        if known != set(seeds):
+            raise ValueError(
+                f"cell {key} has seeds {sorted(seeds)}, other cells of objective {key[0]!r} "
+                f"have {sorted(known)}: every cell of an objective needs the same seeds"
+            )
+        cells.append(_cell(key, runs[key], confidence))
 
-    # per (objective, kappa, method)
+    designs = {o: _Design(o, sorted(s), int(folds), n_resamples) for o, s in seeds_of.items()}
     by_okm: dict[tuple, list[dict]] = {}
     for c in cells:
         by_okm.setdefault((c["objective"], c["kappa"], c["method"]), []).append(c)
+    groups = {okm: _Group(g, runs, designs[okm[0]].seeds) for okm, g in by_okm.items()}
+    held = {okm: _held_out(g, designs[okm[0]]) for okm, g in groups.items()}
 
-    best, best_cell, status_counts = [], {}, []
-    for okm in sorted(by_okm):
-        group = by_okm[okm]
-        first = group[0]
-        b = select_best(group)
-        row = {k: first[k] for k in ("objective", "objective_type", "kappa", "dim", "method")}
-        copied = ["alpha", "alpha_L", "beta", "runs", "median_iter", "median_ci_low"]
-        copied += ["median_ci_high", "q25_iter", "q75_iter", "ert"]
-        row.update({k: (b[k] if b is not None else None) for k in copied})
-        if b is not None:
-            row.update(good_alpha_range(group, b["median_iter"], good_factor))
-            best_cell[okm] = b
-        else:
-            row.update(good_alpha_range([], math.inf, good_factor))
-        ex = extras[_cell_key(first)]
-        if first["objective_type"] == "quadratic":
-            row.update(_theory(first["method"], ex["mu"], ex["L"], ex["tol"]))
-        else:
-            row.update({"theory_alpha_L": None, "theory_beta": None, "theory_iterations": None})
-        row["n_cells"] = len(group)
-        row["n_all_converged_cells"] = sum(c["all_converged"] for c in group)
-        best.append(_pick(row, "best"))
-        status_counts.append(
-            {
-                "objective": okm[0],
-                "kappa": okm[1],
-                "method": okm[2],
-                "runs": sum(c["runs"] for c in group),
-                "converged": sum(c["converged"] for c in group),
-                "diverged": sum(c["diverged"] for c in group),
-                "max_iter_runs": sum(c["max_iter_runs"] for c in group),
-            }
-        )
-
-    comparisons = _comparisons(best_cell, extras, confidence, n_resamples)
-    slopes = _slopes(best, confidence, slope_min_kappa)
+    best, best_cell = [], {}
+    for okm in sorted(groups):
+        row, b = _best_row(groups[okm], held[okm], confidence, good_factor)
+        best.append(row)
+        best_cell[okm] = b
 
     tables = {
         "cells": [_pick(c, "cells") for c in cells],
         "best": best,
-        "comparisons": comparisons,
-        "slopes": slopes,
-        "status_counts": [_pick(r, "status_counts") for r in status_counts],
+        "comparisons": _comparisons(groups, held, best_cell, confidence),
+        "slopes": _slopes(groups, held, best, confidence, slope_min_kappa),
+        "noise": _noise(groups, runs, confidence),
+        "status_counts": [_status_counts(okm, groups[okm].cells) for okm in sorted(groups)],
     }
-    for name in ("cells", "best", "comparisons", "status_counts"):
+    for name in ("cells", "best", "comparisons", "noise", "status_counts"):
         tables[name].sort(key=_sort_key)
     tables["slopes"].sort(key=lambda r: (r["objective"], r["method"]))
     return tables
@@ -732,80 +1022,255 @@ def _cell_key(c: dict) -> tuple:
     return (c["objective"], c["kappa"], c["method"], c["alpha"], c["beta"])
 
 
-def _comparisons(best_cell: dict, extras: dict, confidence: float, n_resamples: int) -> list:
+def _status_counts(okm: tuple, group: list[dict]) -> dict:
+    out = {"objective": okm[0], "kappa": okm[1], "method": okm[2]}
+    for k in ("runs", "converged", "diverged", "max_iter_runs"):
+        out[k] = sum(c[k] for c in group)
+    return out
+
+
+def _is_gd_cell(method: str, beta) -> bool:
+    return method in MOMENTUM_FAMILY and beta is not None and beta == 0
+
+
+def _best_row(group: _Group, h: dict, confidence: float, good_factor: float):
+    first = group.first
+    b = select_best(group.cells)
+    row = {k: first[k] for k in ("objective", "objective_type", "kappa", "dim", "method")}
+    row.update({k: (b[k] if b is not None else None) for k in ("alpha", "alpha_L", "beta")})
+    hv = h["point"]
+    q25, med, q75 = (_count(censored_quantile(hv, p)) for p in (0.25, 0.5, 0.75))
+    lo, hi = median_ci(hv, confidence=confidence)
+    row.update(
+        {
+            "runs": int(hv.size),
+            "median_iter": med,
+            "median_ci_low": lo,
+            "median_ci_high": hi,
+            "q25_iter": q25,
+            "q75_iter": q75,
+            "ert": ert(h["raw"], np.isfinite(hv)),
+            "median_iter_in_sample": b["median_iter"] if b is not None else None,
+            "folds_agree": (
+                bool(all(group.cells[s] is b for s in h["sel"])) if b is not None else None
+            ),
+            "note": (
+                "beta = 0: this tuning is gd"
+                if b is not None and _is_gd_cell(first["method"], b["beta"])
+                else None
+            ),
+            "stochastic": group.stochastic,
+        }
+    )
+    if b is not None:
+        row.update(good_alpha_range(group.cells, b["median_iter"], good_factor))
+    else:
+        row.update(good_alpha_range([], math.inf, good_factor))
+    if first["objective_type"] == "quadratic":
+        row.update(_theory(first["method"], group.mu, group.L, group.tol))
+    row["n_cells"] = len(group.cells)
+    row["n_all_converged_cells"] = sum(c["all_converged"] for c in group.cells)
+    return _pick(row, "best"), b
+
+
+def _comparisons(groups: dict, held: dict, best_cell: dict, confidence: float) -> list:
     out = []
-    for (objective, kappa, method), b in sorted(best_cell.items()):
-        if method not in MOMENTUM_FAMILY:
+    for okm in sorted(groups):
+        objective, kappa, method = okm
+        gkey = (objective, kappa, BASELINE)
+        if method not in MOMENTUM_FAMILY or gkey not in groups:
             continue
-        g = best_cell.get((objective, kappa, BASELINE))
-        if g is None:
-            continue
-        gi = extras[_cell_key(g)]["iters_by_seed"]
-        mi = extras[_cell_key(b)]["iters_by_seed"]
-        seeds = sorted(set(gi) & set(mi))
-        x = [gi[s] for s in seeds]
-        y = [mi[s] for s in seeds]
-        s, lo, hi = paired_speedup(
-            x,
-            y,
-            confidence=confidence,
-            n_resamples=n_resamples,
-            seed=derive_key("bootstrap-speedup", objective, kappa, method, BASELINE),
-        )
+        g, m = held[gkey], held[okm]
+        budget = max(groups[gkey].budget, groups[okm].budget)
         out.append(
-            {
-                "objective": objective,
-                "kappa": kappa,
-                "method": method,
-                "baseline": BASELINE,
-                "baseline_alpha_L": g["alpha_L"],
-                "alpha_L": b["alpha_L"],
-                "beta": b["beta"],
-                "n_pairs": len(seeds),
-                "baseline_median_iter": _count(_median_stat(np.array(x, float))) if x else None,
-                "median_iter": _count(_median_stat(np.array(y, float))) if y else None,
-                "speedup": s,
-                "speedup_ci_low": lo,
-                "speedup_ci_high": hi,
-                "wilcoxon_p": wilcoxon_p(x, y),
-                "holm_p": None,
-                "significant": None,
-            }
+            _compare(okm, groups[okm], g, m, best_cell[gkey], best_cell[okm], budget, confidence)
         )
     with_p = [r for r in out if r["wilcoxon_p"] is not None]
     for r, p in zip(with_p, holm([r["wilcoxon_p"] for r in with_p]), strict=True):
         r["holm_p"] = p
         r["significant"] = bool(p < 1 - confidence)
+    for r in out:
+        r["finding"] = _finding(r)
     return [_pick(r, "comparisons") for r in out]
 
 
-def _slopes(best: list[dict], confidence: float, slope_min_kappa: float) -> list[dict]:
-    by_om: dict[tuple, list[dict]] = {}
-    for r in best:
-        by_om.setdefault((r["objective"], r["method"]), []).append(r)
+def _compare(okm, group, g, m, gb, mb, budget, confidence) -> dict:
+    objective, kappa, method = okm
+    gp, mp = g["point"], m["point"]
+    ratios = paired_ratios(gp, mp, budget)
+    censored = bool(not np.all(np.isfinite(gp)) or not np.all(np.isfinite(mp)))
+    m_med = _count(censored_quantile(mp, 0.5))
+    speedup = _fl(censored_quantile(ratios, 0.5)) if m_med is not None else None
+    lo, hi = speedup_bounds(gp, mp, g["boot"], m["boot"], budget, confidence)
+    if speedup is None:
+        lo = hi = math.nan
+    a, c = np.minimum(gp, budget), np.minimum(mp, budget)
+    notes = []
+    if group.first["objective_type"] == "quadratic" and kappa == 1:
+        notes.append("kappa = 1: gd at alpha = 1/L solves it in one step, nothing can be faster")
+    if mb is not None and _is_gd_cell(method, mb["beta"]):
+        notes.append("the method's best beta is 0: it is gd")
+    if censored_quantile(gp, 0.5) == math.inf and m_med is None:
+        notes.append("neither method converged on half the seeds within the budget")
+    elif not np.all(np.isfinite(gp)):
+        notes.append("gd did not converge within the budget on every seed: a lower bound")
+    return {
+        "objective": objective,
+        "kappa": kappa,
+        "method": method,
+        "baseline": BASELINE,
+        "baseline_alpha_L": gb["alpha_L"] if gb is not None else None,
+        "alpha_L": mb["alpha_L"] if mb is not None else None,
+        "beta": mb["beta"] if mb is not None else None,
+        "n_pairs": int(gp.size),
+        "baseline_median_iter": _count(censored_quantile(gp, 0.5)),
+        "median_iter": m_med,
+        "speedup": speedup,
+        "speedup_ci_low": _fl(lo),
+        "speedup_ci_high": _fl(hi),
+        "speedup_lower_bound": censored,
+        "speedup_in_sample": (
+            gb["median_iter"] / mb["median_iter"] if gb is not None and mb is not None else None
+        ),
+        "pairs_faster": int(np.sum(a > c)),
+        "pairs_slower": int(np.sum(a < c)),
+        "wilcoxon_p": wilcoxon_p(a, c),
+        "holm_p": None,
+        "significant": None,
+        "note": "; ".join(notes) or None,
+    }
+
+
+def _finding(r: dict) -> str:
+    if r["median_iter"] is None and r["baseline_median_iter"] is None:
+        return "no detectable difference"  # neither converged on half the seeds
+    if r["pairs_faster"] == 0 and r["pairs_slower"] == 0:
+        return "tie"
+    lo, hi = r["speedup_ci_low"], r["speedup_ci_high"]
+    if r["significant"] and lo is not None and lo > 1:
+        return "faster"
+    if r["significant"] and ((hi is not None and hi < 1) or r["median_iter"] is None):
+        return "slower"
+    return "no detectable difference"
+
+
+def _slopes(groups, held, best, confidence: float, slope_min_kappa: float) -> list[dict]:
+    by_om: dict[tuple, list[tuple]] = {}
+    for okm in groups:
+        by_om.setdefault((okm[0], okm[2]), []).append(okm)
+    best_idx = {(r["objective"], r["kappa"], r["method"]): r for r in best}
     out = []
-    for (objective, method), group in sorted(by_om.items()):
-        use = sorted(
-            (r for r in group if r["kappa"] >= slope_min_kappa and (r["median_iter"] or 0) > 0),
-            key=lambda r: r["kappa"],
+    for (objective, method), okms in sorted(by_om.items()):
+        okms = sorted(k for k in okms if k[1] >= slope_min_kappa)
+        use = [k for k in okms if best_idx[k]["median_iter"]]
+        x = np.log10([k[1] for k in use])
+        fit = theil_sen(x, np.log10([best_idx[k]["median_iter"] for k in use]))
+        M = [censored_quantile(held[k]["boot"], 0.5) for k in use]
+        lo, hi = slope_bounds(x, np.stack(M, axis=-1) if M else np.zeros((1, 0)), confidence)
+        if fit["slope"] is not None:  # the interval always holds its own point estimate
+            lo, hi = np.minimum(lo, fit["slope"]), np.maximum(hi, fit["slope"])
+        ins = [k for k in okms if best_idx[k]["median_iter_in_sample"]]
+        in_sample = theil_sen(
+            np.log10([k[1] for k in ins]),
+            np.log10([best_idx[k]["median_iter_in_sample"] for k in ins]),
         )
-        fit = theil_sen(
-            [math.log10(r["kappa"]) for r in use],
-            [math.log10(r["median_iter"]) for r in use],
-            confidence,
-        )
-        otype = group[0]["objective_type"]
+        g = groups[okms[0] if okms else sorted(k for k in groups if k[0] == objective)[0]]
+        otype = g.first["objective_type"]
+        stochastic = any(groups[k].stochastic for k in groups if k[0] == objective)
         out.append(
             {
                 "objective": objective,
                 "objective_type": otype,
                 "method": method,
                 "n_kappas": len(use),
-                "kappa_min": use[0]["kappa"] if use else None,
-                "kappa_max": use[-1]["kappa"] if use else None,
-                **fit,
+                "kappa_min": use[0][1] if use else None,
+                "kappa_max": use[-1][1] if use else None,
+                "slope": fit["slope"],
+                "slope_ci_low": _fl(lo),
+                "slope_ci_high": _fl(hi),
+                "intercept": fit["intercept"],
+                "slope_in_sample": in_sample["slope"],
                 "theory_slope": float(theory.kappa_slope(method)),
-                "theory_applies": otype == "quadratic",
+                "theory_applies": otype == "quadratic" and not stochastic,
             }
         )
     return [_pick(r, "slopes") for r in out]
+
+
+def _noise(groups: dict, runs: dict, confidence: float) -> list[dict]:
+    matches = []
+    for okm in sorted(groups):
+        objective, kappa, method = okm
+        gkey = (objective, kappa, BASELINE)
+        if method not in MOMENTUM_FAMILY or gkey not in groups or not groups[okm].stochastic:
+            continue
+        gd_cells = {c["alpha_L"]: c for c in groups[gkey].cells}
+        budget = max(groups[gkey].budget, groups[okm].budget)
+        for c in groups[okm].cells:
+            if c["beta"] == 0:
+                continue  # that cell is gd itself
+            eff = effective_alpha_L(method, c["alpha_L"], c["beta"])
+            match = [a for a in gd_cells if math.isclose(a, eff, rel_tol=1e-9)]
+            if match:
+                matches.append((c, eff, gd_cells[match[0]], budget))
+    # simultaneous intervals: Bonferroni over the rows of each objective
+    per_objective: dict[str, int] = {}
+    for c, *_ in matches:
+        per_objective[c["objective"]] = per_objective.get(c["objective"], 0) + 1
+    out = []
+    for c, eff, gd, budget in matches:
+        level = 1.0 - (1.0 - confidence) / per_objective[c["objective"]]
+        out.append(_noise_row(c, eff, runs[_cell_key(gd)], runs[_cell_key(c)], budget, level))
+    return [_pick(r, "noise") for r in out]
+
+
+def _noise_row(c, eff, gd_runs, m_runs, budget, confidence) -> dict:
+    g = {r["seed"]: r for r in gd_runs}
+    pairs = [(g[r["seed"]], r) for r in m_runs if r["seed"] in g]
+
+    def iters(r):
+        return r["iterations"] if r["status"] == CONVERGED else math.inf
+
+    def gap(r):
+        v = r["final_gap"]
+        return v if math.isfinite(v) else math.inf
+
+    gg = np.array([gap(a) for a, _ in pairs])
+    mg = np.array([gap(b) for _, b in pairs])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gr = np.where(mg == gg, 1.0, mg / gg)
+    gr = np.where(np.isnan(gr), math.inf, gr)
+    g_lo, g_hi = order_statistic_ci(gr, confidence)
+    m_its = [iters(b) for _, b in pairs]
+    s, s_lo, s_hi = paired_speedup(
+        [iters(a) for a, _ in pairs], m_its, budget=budget, confidence=confidence
+    )
+    if not pairs or censored_quantile(m_its, 0.5) == math.inf:
+        s = s_lo = s_hi = None  # the method did not converge on half the seeds
+    words = []
+    if g_hi is not None and g_hi < 1:
+        words.append("lower noise floor")
+    if g_lo is not None and g_lo > 1:
+        words.append("higher noise floor")
+    if s_lo is not None and s_lo > 1:
+        words.append("faster")
+    if s_hi is not None and s_hi < 1:
+        words.append("slower")
+    return {
+        "objective": c["objective"],
+        "kappa": c["kappa"],
+        "method": c["method"],
+        "alpha_L": c["alpha_L"],
+        "beta": c["beta"],
+        "effective_alpha_L": eff,
+        "n_pairs": len(pairs),
+        "baseline_gap_median": _fl(censored_quantile(gg, 0.5)) if pairs else None,
+        "gap_median": _fl(censored_quantile(mg, 0.5)) if pairs else None,
+        "gap_ratio": _fl(censored_quantile(gr, 0.5)) if pairs else None,
+        "gap_ratio_ci_low": g_lo,
+        "gap_ratio_ci_high": g_hi,
+        "speedup": s,
+        "speedup_ci_low": s_lo,
+        "speedup_ci_high": s_hi,
+        "finding": ", ".join(words) or "no detectable difference",
+    }

@@ -7,11 +7,9 @@ Nothing here imports snakemake.
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import math
 import os
-import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -20,9 +18,9 @@ from . import NUMERICS_VERSION
 from .api import hit_or_none, noise_keys, resolve_starts, run_points, to_absolute
 from .errors import ConfigError
 from .methods import METHODS, get_method
-from .naming import fmt, job_path, point_shard
-from .objectives import OBJECTIVES, make_objective
-from .tables import read_csv, write_csv
+from .naming import job_path, point_shard
+from .objectives import make_objective
+from .tables import read_csv, write_checksums, write_csv
 
 SIM_COLUMNS = [
     "objective", "objective_type", "stochastic", "kappa", "dim", "mu", "L", "method", "alpha",
@@ -42,19 +40,6 @@ OBJECTIVE_OPTIONS = {
 }
 # per-objective overrides of study-wide settings
 OVERRIDES = ("kappas", "tol", "max_iter", "start_scale")
-
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-
-
-def coerce_numbers(value, *, skip=("title",)):
-    """YAML 1.1 reads ``1e-3`` as a string; turn number-like strings into floats (not titles)."""
-    if isinstance(value, dict):
-        return {k: v if k in skip else coerce_numbers(v, skip=skip) for k, v in value.items()}
-    if isinstance(value, list):
-        return [coerce_numbers(v, skip=skip) for v in value]
-    if isinstance(value, str) and _NUMBER.match(value.strip()):
-        return float(value)
-    return value
 
 
 @dataclass(frozen=True)
@@ -92,8 +77,14 @@ class JobSpec:
 
 @dataclass
 class Plan:
+    """A study's jobs; :func:`momentumlab.config.load_study` also sets the defaulted config,
+    the study's size (simulations, jobs, largest job, worst-case time) and its warnings."""
+
     jobs: list[JobSpec]
     by_path: dict[str, JobSpec] = field(default_factory=dict)
+    config: dict = field(default_factory=dict)
+    size: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         self.by_path = {j.path: j for j in self.jobs}
@@ -101,6 +92,13 @@ class Plan:
     @property
     def n_simulations(self) -> int:
         return sum(j.n_simulations for j in self.jobs)
+
+    def describe(self) -> str:
+        """What the plan prints before any job: its size, then each warning."""
+        from .config import size_text
+
+        lines = [f"Study plan: {size_text(self.size)}." if self.size else ""]
+        return "\n".join([*filter(None, lines), *(f"warning: {w}" for w in self.warnings)])
 
 
 def method_alphas(config: dict, method: str) -> list[float]:
@@ -112,53 +110,9 @@ def method_alphas(config: dict, method: str) -> list[float]:
     if "default" in alphas:
         return alphas["default"]
     raise ConfigError(
-        f"alphas: no list for method {method!r}; give alphas.{method} or alphas.default "
+        f"alphas: no list for method {method!r}; allowed: alphas.{method} or alphas.default "
         f"(or one list for all methods)"
     )
-
-
-def _check(config: dict) -> None:
-    """Checks a JSON schema cannot express; each message names the key and what is allowed."""
-    for m in config["methods"]:
-        get_method(m)
-        values = method_alphas(config, m)
-        canon = [fmt(a) for a in values]
-        if len(set(canon)) != len(canon):
-            raise ConfigError(f"alphas.{m}: duplicated values {values}; each alpha once")
-    if isinstance(config["alphas"], dict):
-        unknown = set(config["alphas"]) - set(METHODS) - {"default"}
-        if unknown:
-            raise ConfigError(
-                f"alphas: unknown method key(s) {sorted(unknown)}; allowed: "
-                f"{sorted(METHODS)} or 'default'"
-            )
-    for key in ("kappas", "betas"):
-        canon = [fmt(v) for v in config[key]]
-        if len(set(canon)) != len(canon):
-            raise ConfigError(f"{key}: duplicated values {config[key]}; each value once")
-    for label, spec in config["objectives"].items():
-        for key in ("kappas",):
-            if key in spec and len({fmt(v) for v in spec[key]}) != len(spec[key]):
-                raise ConfigError(f"objectives.{label}.{key}: duplicated values {spec[key]}")
-        if spec["type"] not in OBJECTIVES:
-            raise ConfigError(
-                f"objectives.{label}.type: unknown objective {spec['type']!r}; "
-                f"allowed: {sorted(OBJECTIVES)}"
-            )
-        start = config["start"]
-        dim = _dim(spec)
-        if isinstance(start, list) and len(start) != dim:
-            raise ConfigError(
-                f"start: a fixed start has {len(start)} coordinates but objective {label!r} "
-                f"has dim {dim}; allowed: 'random' or a list of {dim} numbers"
-            )
-
-
-def _dim(spec: dict) -> int:
-    """An objective's dimension, without building it (a logistic one calibrates its data)."""
-    if "dim" in spec:
-        return int(spec["dim"])
-    return int(inspect.signature(OBJECTIVES[spec["type"]]).parameters["dim"].default)
 
 
 def _options(spec: dict) -> dict:
@@ -180,8 +134,8 @@ def shards(points: list, points_per_job) -> list[tuple[str, list]]:
 
 
 def plan(config: dict) -> Plan:
-    """All simulation jobs of a (schema-validated, defaulted) study config, in canonical order."""
-    _check(config)
+    """All simulation jobs of a checked, defaulted config (:func:`momentumlab.config.load_study`
+    checks it and calls this), in canonical order."""
     jobs = []
     for label, spec in config["objectives"].items():
         kappas = sorted(float(k) for k in spec.get("kappas", config["kappas"]))
@@ -289,11 +243,14 @@ def _sig(x, digits: int = 6) -> float:
     return float(f"{float(x):.{digits}g}")
 
 
-def run_job(spec: dict, sims_out: str, curves_out: str) -> None:
-    """One workflow job: simulate and write its two tidy tables."""
+def run_job(spec: dict, sims_out: str, curves_out: str, sums_out: str | None = None) -> None:
+    """One workflow job: simulate, write its two tidy tables, then their checksum sidecar
+    (which the gather rule checks, see :mod:`momentumlab.jobfiles`)."""
     sims, curves = simulate_job(spec)
     write_csv(sims_out, sims, SIM_COLUMNS)
     write_csv(curves_out, curves, CURVE_COLUMNS)
+    if sums_out is not None:
+        write_checksums(sums_out, [sims_out, curves_out])
 
 
 def gather(inputs: list[str], output: str) -> int:

@@ -7,6 +7,8 @@ numbers are, and reading a table back gives the very same floats.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import math
 import os
 from collections.abc import Iterable, Sequence
@@ -27,6 +29,9 @@ def _cell(v) -> str:
     if hasattr(v, "item"):  # numpy scalar
         return _cell(v.item())
     return str(v)
+
+
+cell_text = _cell  # the text a value is written as (public, for checks on written tables)
 
 
 def write_csv(path: str | os.PathLike, rows: Iterable[dict], columns: Sequence[str]) -> None:
@@ -64,3 +69,19 @@ def read_csv(path: str | os.PathLike) -> list[dict]:
 def read_header(path: str | os.PathLike) -> list[str]:
     with open(path, newline="") as fh:
         return next(csv.reader(fh))
+
+
+def sha256(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_checksums(path: str | os.PathLike, files: Sequence[str | os.PathLike]) -> None:
+    """A sidecar {file name: sha256} of ``files``, written atomically after them."""
+    data = {Path(f).name: sha256(f) for f in files}
+    tmp = Path(f"{path}.tmp")
+    tmp.write_text(json.dumps(data, sort_keys=True, indent=1) + "\n")
+    os.replace(tmp, path)

@@ -1,12 +1,18 @@
-# The lecture picture and the HTML report, the workflow's final target.
+# The lecture picture, the figures (one job each, in parallel) and the HTML report, which only
+# assembles them: the workflow's final target.
 
-REPORT_DOWNLOADS = ["best", "comparisons", "cells", "slopes", "status_counts"]
-REPORT_INPUT_TABLES = [*STATS_TABLES, "curves", "trajectories", "landscape"]
-RUN_STARTED = "results/logs/run_started.txt"
+import re
 
+from momentumlab.report.jobs import (
+    OBJECTIVE_FIGURES,
+    STUDY_FIGURES,
+    benchmark_files,
+    figure_names,
+    figure_settings,
+    report_caption,
+)
 
-onstart:
-    mark_run_started(RUN_STARTED)
+REPORT_DOWNLOADS = ["best", "comparisons", "cells", "slopes", "noise", "status_counts"]
 
 
 rule lecture:
@@ -15,6 +21,8 @@ rule lecture:
         landscape="results/tables/landscape.csv",
     params:
         settings=config["lecture"],
+        objective_types=sorted({spec["type"] for spec in config["objectives"].values()}),
+        tol=config["tol"],
         numerics=NUMERICS,
     log:
         "results/logs/lecture.log",
@@ -26,27 +34,80 @@ rule lecture:
         "../../scripts/lecture.py"
 
 
+rule study_figure:
+    input:
+        lambda w: expand("results/tables/{name}.csv", name=STUDY_FIGURES[w.kind]),
+    output:
+        png=report(
+            "results/report/figures/{kind}.png",
+            category="Figures",
+            subcategory="Across objectives",
+            caption="../../report/figures.rst",
+        ),
+        meta="results/report/figures/{kind}.json",
+    wildcard_constraints:
+        kind="|".join(STUDY_FIGURES),
+    params:
+        config=figure_settings(config),
+        objectives=list(config["objectives"]),
+        caption=lambda w: report_caption(w.kind),
+    log:
+        "results/logs/figures/{kind}.log",
+    benchmark:
+        "results/benchmarks/figures/{kind}.tsv"
+    conda:
+        ENV
+    script:
+        "../../scripts/figure.py"
+
+
+rule objective_figure:
+    input:
+        lambda w: expand("results/tables/{name}.csv", name=OBJECTIVE_FIGURES[w.kind]),
+    output:
+        png=report(
+            "results/report/figures/{kind}-{objective}.png",
+            category="Figures",
+            subcategory="{objective}",
+            caption="../../report/figures.rst",
+        ),
+        meta="results/report/figures/{kind}-{objective}.json",
+    wildcard_constraints:
+        kind="|".join(OBJECTIVE_FIGURES),
+        objective="|".join(map(re.escape, config["objectives"])),
+    params:
+        config=lambda w: figure_settings(config, w.objective),
+        objectives=lambda w: [w.objective],
+        caption=lambda w: report_caption(w.kind, w.objective),
+    log:
+        "results/logs/figures/{kind}-{objective}.log",
+    benchmark:
+        "results/benchmarks/figures/{kind}-{objective}.tsv"
+    conda:
+        ENV
+    script:
+        "../../scripts/figure.py"
+
+
 rule report:
     input:
-        tables=expand("results/tables/{name}.csv", name=REPORT_INPUT_TABLES),
+        tables=expand("results/tables/{name}.csv", name=STATS_TABLES),
+        figures=expand(
+            "results/report/figures/{name}.{ext}",
+            name=figure_names(config["objectives"]),
+            ext=["json", "png"],
+        ),
         templates=["report/templates/report.html.j2", "report/templates/macros.html.j2",
                    "report/templates/report.css", "report/templates/explorer.html.j2",
                    "report/templates/explorer.js", "report/templates/explorer.css"],
         jobs=job_outputs("sims.csv"),
+        benchmarks=benchmark_files("results/benchmarks", JOBS, config["objectives"]),
     output:
         html="results/report/index.html",
-        figures=report(
-            directory("results/report/figures"),
-            patterns=["{name}.png"],
-            category="Figures",
-            caption="../../report/figures.rst",
-        ),
         downloads=expand("results/report/tables/{name}.csv", name=REPORT_DOWNLOADS),
     params:
         config=config,
         config_files=CONFIG_FILES,
-        started=RUN_STARTED,
-        benchmarks="results/benchmarks",
         downloads=REPORT_DOWNLOADS,
     log:
         "results/logs/report.log",

@@ -5,6 +5,7 @@ rule simulate:
     output:
         sims=f"{SIM_OUTPUT}.sims.csv",
         curves=f"{SIM_OUTPUT}.curves.csv",
+        sums=f"{SIM_OUTPUT}.sha256",
     params:
         job=job_params,
         numerics=NUMERICS,
@@ -18,13 +19,17 @@ rule simulate:
         "../../scripts/simulate.py"
 
 
+# every job file is checked against its job's spec and checksum before it is joined
 rule gather:
     input:
         sims=job_outputs("sims.csv"),
         curves=job_outputs("curves.csv"),
+        sums=job_outputs("sha256"),
     output:
         sims="results/tables/simulations.csv",
         curves="results/tables/curves.csv",
+    params:
+        jobs=[expectation(job) for job in PLAN.jobs],
     log:
         "results/logs/gather.log",
     benchmark:

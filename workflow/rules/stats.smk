@@ -1,6 +1,6 @@
-# Statistics: per-cell summaries, best tunings, paired comparisons, kappa-slopes.
+# Statistics: per-cell summaries, best tunings, paired comparisons, kappa-slopes, noise.
 
-STATS_TABLES = ["cells", "best", "comparisons", "slopes", "status_counts"]
+STATS_TABLES = ["cells", "best", "comparisons", "slopes", "noise", "status_counts"]
 
 
 rule summarise:

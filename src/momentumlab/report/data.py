@@ -13,6 +13,7 @@ TABLES = (
     "best",
     "comparisons",
     "slopes",
+    "noise",
     "status_counts",
     "curves",
     "trajectories",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import math
 import os
 import shutil
 from dataclasses import dataclass
@@ -10,7 +12,7 @@ from pathlib import Path
 import jinja2
 
 from .. import DIVERGENCE_FACTOR
-from . import figures, fmt, provenance, summary
+from . import figures, fmt, jobs, provenance, summary
 from .data import (
     TABLES,
     kappas_of,
@@ -18,12 +20,18 @@ from .data import (
     method_order,
     num,
     objective_order,
+    objective_type,
 )
 from .explorer import explorer_context
 from .figures import label
 
 TEMPLATE = "report.html.j2"
+FIGURE_ONLY = ("curves", "trajectories", "landscape")  # read by the figures alone
+TEXT_TABLES = tuple(t for t in TABLES if t not in FIGURE_ONLY)  # what the text and tables show
 MAX_CELL_ROWS = 300
+SIZE_BUDGET = 10_000_000  # bytes: the whole HTML file, figures and embedded CSVs included
+PAGE_RESERVE = 400_000  # bytes kept for the text, tables and styles around figures and CSVs
+EMBED_BUDGET = 6_000_000  # bytes of base64 CSV when the figures' size is not known
 DEFAULT_TITLE = "When does momentum beat gradient descent?"
 
 
@@ -56,7 +64,7 @@ class Table:
     title: str
     columns: list[tuple[str, bool]]  # (heading, numeric: right-aligned)
     rows: list[list[str]]
-    csv: str | None = None  # relative link to the full table
+    csv: dict | None = None  # the full table: {"href", "embedded", "bytes", "file"}
     total: int = 0  # rows in the full table
     note: str = ""
     group_col: int | None = None  # a new value here starts a visual group of rows
@@ -150,6 +158,14 @@ def best_table(best, objectives, csv) -> Table | None:
     return Table("table-best", "Best tunings", cols, out, csv, len(out), group_col=0)
 
 
+def _pairs_faster(r) -> str:
+    """'k/n': of n paired starts, k where the method needed fewer iterations than the baseline."""
+    k, n = num(r.get("pairs_faster")), num(r.get("n_pairs"))
+    if k is None or n is None:
+        return fmt.DASH
+    return f"{int(k)}/{int(n)}"
+
+
 def comparisons_table(comparisons, objectives, csv) -> Table | None:
     if not comparisons:
         return None
@@ -159,12 +175,11 @@ def comparisons_table(comparisons, objectives, csv) -> Table | None:
             r["objective"],
             fmt.kappa(r["kappa"]),
             f"{label(r['method'])} vs {label(str(r.get('baseline')))}",
-            fmt.sig(r.get("n_pairs")),
+            _pairs_faster(r),
             f"{fmt.sig(r.get('baseline_median_iter'))} → {fmt.sig(r.get('median_iter'))}",
             fmt.ci(r.get("speedup"), r.get("speedup_ci_low"), r.get("speedup_ci_high")),
-            fmt.pvalue(r.get("wilcoxon_p")),
-            fmt.pvalue(r.get("holm_p")),
-            "yes" if _yes(r.get("significant")) else "no",
+            ("yes" if _yes(r.get("significant")) else "no")
+            + (f" (Holm p {fmt.pvalue(r.get('holm_p'))})" if num(r.get("holm_p")) else ""),
         ]
         for r in rows
     ]
@@ -172,14 +187,25 @@ def comparisons_table(comparisons, objectives, csv) -> Table | None:
         ("objective", False),
         ("κ", True),
         ("comparison", False),
-        ("pairs", True),
+        ("pairs faster", True),
         ("median iterations", True),
         ("speedup [CI]", True),
-        ("Wilcoxon p", True),
-        ("Holm p", True),
         ("significant", False),
     ]
     return Table("table-comparisons", "Paired comparisons", cols, out, csv, len(out), group_col=0)
+
+
+def only_objective(table: Table | None, obj: str, suffix: str) -> Table | None:
+    """The rows of ``table`` for one objective, without the objective column."""
+    if table is None:
+        return None
+    rows = [r[1:] for r in table.rows if r[0] == obj]
+    if not rows:
+        return None
+    return Table(
+        f"{table.id}-{suffix}", f"{table.title} on {obj}", table.columns[1:], rows,
+        table.csv, len(rows), table.note, group_col=0,
+    )  # fmt: skip
 
 
 def slopes_table(slopes, objectives, csv) -> Table | None:
@@ -291,9 +317,13 @@ def cells_table(cells, objectives, csv, limit: int = MAX_CELL_ROWS) -> Table | N
 # ----------------------------------------------------------------------------- assembling
 
 
-def _copy_downloads(tables_dir: Path, out_dir: Path, downloads) -> dict[str, str]:
-    """Copy the CSVs next to the report (``tables/<name>.csv``); name -> relative link."""
-    links = {}
+def _copy_downloads(
+    tables_dir: Path, out_dir: Path, downloads, budget: int = EMBED_BUDGET
+) -> dict[str, dict]:
+    """Copy the CSVs next to the report (``tables/<name>.csv``) and embed the smallest ones as
+    ``data:`` URIs while their encoded size fits ``budget`` bytes, so that the one file carries
+    its data. name -> {"href": data URI or relative link, "embedded": bool, "bytes": int}."""
+    found = []
     names = list(downloads) if downloads is not None else [f"{t}.csv" for t in TABLES]
     for item in names:
         src = Path(item)
@@ -305,44 +335,54 @@ def _copy_downloads(tables_dir: Path, out_dir: Path, downloads) -> dict[str, str
         dest.parent.mkdir(parents=True, exist_ok=True)
         if src.resolve() != dest.resolve():
             shutil.copyfile(src, dest)
-        links[src.stem] = f"tables/{src.name}"
-    return links
+        found.append((src.stem, dest))
+    links, spent = {}, 0
+    for stem, dest in sorted(found, key=lambda x: (x[1].stat().st_size, x[0])):
+        size = dest.stat().st_size
+        cost = 4 * math.ceil(size / 3) + 40
+        embed = spent + cost <= budget
+        if embed:
+            spent += cost
+            data = base64.b64encode(dest.read_bytes()).decode()
+            href = f"data:text/csv;charset=utf-8;base64,{data}"
+        else:
+            href = f"tables/{dest.name}"
+        links[stem] = {"href": href, "embedded": embed, "bytes": size, "file": dest.name}
+    return {k: links[k] for k, _ in found}
 
 
-def _sections(t: dict, objectives: list[str], config: dict) -> dict:
-    figs = {"lecture": None, "curves": [], "heatmaps": [], "sensitivity": []}
-    n = 0
+def _figures(t: dict, objectives: list[str], config: dict, prebuilt=None) -> dict:
+    """Every figure, numbered in page order; per-objective ones grouped by objective.
 
-    def nxt():
-        nonlocal n
-        n += 1
-        return n
+    With ``prebuilt`` (a folder of figure jobs' outputs), figures are read from there rather
+    than drawn (a figure missing there is drawn)."""
 
-    figs["lecture"] = figures.lecture_figure(t["trajectories"], t["landscape"], n + 1)
-    if figs["lecture"]:
-        nxt()
+    def get(kind, obj=None):
+        if prebuilt is not None:
+            meta = Path(prebuilt) / f"{jobs.figure_name(kind, obj)}.json"
+            if meta.is_file():
+                return jobs.read_figure(meta)
+        return jobs.draw(kind, obj, t, config, objectives)
+
+    figs = {kind: get(kind) for kind in jobs.STUDY_FIGURES}
+    figs["objectives"] = {}
     for obj in objectives:
-        f = figures.curves_figure(obj, t["curves"], t["best"], config, n + 1)
-        if f:
-            nxt()
-            figs["curves"].append(f)
-    for obj in objectives:
-        f = figures.heatmap_figure(obj, t["cells"], t["best"], config, n + 1)
-        if f:
-            nxt()
-            figs["heatmaps"].append(f)
-    figs["kappa"] = figures.kappa_figure(t["best"], t["slopes"], objectives, config, n + 1)
-    if figs["kappa"]:
-        nxt()
-    figs["speedup"] = figures.speedup_figure(t["comparisons"], t["best"], objectives, config, n + 1)
-    if figs["speedup"]:
-        nxt()
-    for obj in objectives:
-        f = figures.sensitivity_figure(obj, t["cells"], t["best"], config, n + 1)
-        if f:
-            nxt()
-            figs["sensitivity"].append(f)
+        drawn = [get(kind, obj) for kind in jobs.OBJECTIVE_FIGURES]
+        figs["objectives"][obj] = [f for f in drawn if f is not None]
+    first: dict[str, int] = {}
+    for n, fig in enumerate(all_figures(figs), start=1):
+        fig.number = n
+        if fig.kind in figures.KIND_CAPTIONS:
+            fig.read_as = first.setdefault(fig.kind, n)
+            fig.how_to_read = figures.KIND_CAPTIONS[fig.kind] if fig.read_as == n else ""
     return figs
+
+
+def all_figures(figs: dict) -> list[figures.Fig]:
+    """The figures of :func:`_figures` in page order."""
+    out = [figs[k] for k in jobs.STUDY_FIGURES]
+    out += [f for fs in figs["objectives"].values() for f in fs]
+    return [f for f in out if f is not None]
 
 
 def _study_facts(t: dict, objectives: list[str], config: dict) -> list[tuple[str, str]]:
@@ -373,17 +413,29 @@ def build_context(
     config_path_text: str | None = None,
     benchmarks_dir: str | os.PathLike | None = None,
     job_stats: dict | None = None,
-    links: dict[str, str] | None = None,
+    benchmark_files: list[str] | None = None,
+    links: dict[str, dict] | None = None,
     repo_dir: str | os.PathLike | None = None,
+    out_dir: str | os.PathLike | None = None,
+    downloads: list[str] | None = None,
+    prebuilt: str | os.PathLike | None = None,
 ) -> dict:
-    """Everything the template needs, from the aggregated tables and the config."""
-    t = load_tables(tables_dir)
+    """Everything the template needs, from the aggregated tables and the config.
+
+    With ``out_dir``, the tables ``downloads`` are copied to ``out_dir/tables/`` and embedded
+    as far as the file's 10 MB budget allows once the figures are drawn (else ``links``)."""
+    # with prebuilt figures, only the tables the text and the HTML tables show are read
+    names = TEXT_TABLES if prebuilt is not None else TABLES
+    t = {name: [] for name in TABLES} | load_tables(tables_dir, names)
     # the lecture picture's cases are not study objectives: leave trajectories out
     objectives = objective_order(config, t["cells"], t["best"], t["curves"])
     links = links or {}
     conf = (config.get("stats") or {}).get("confidence", 0.95)
     level = f"{100 * float(conf):g}%"
-    figs = _sections(t, objectives, config)
+    figs = _figures(t, objectives, config, prebuilt)
+    if out_dir is not None:
+        spent = sum(len(f.src) for f in all_figures(figs)) + PAGE_RESERVE
+        links = _copy_downloads(Path(tables_dir), Path(out_dir), downloads, SIZE_BUDGET - spent)
     tables = {
         "best": best_table(t["best"], objectives, links.get("best")),
         "comparisons": comparisons_table(t["comparisons"], objectives, links.get("comparisons")),
@@ -391,19 +443,34 @@ def build_context(
         "status": status_table(t["status_counts"], objectives, links.get("status_counts")),
         "cells": cells_table(t["cells"], objectives, links.get("cells")),
     }
-    missing = [name for name in TABLES if not t[name]]
+    missing = [name for name in names if not t[name]]
+    sections = [
+        {
+            "objective": obj,
+            "id": f"objective-{obj}",
+            "type": objective_type(config, obj, t["cells"] + t["best"]) or "",
+            "kappas": ", ".join(fmt.kappa(k) for k in kappas_of(t["cells"] + t["best"], obj)),
+            "figures": figs["objectives"].get(obj, []),
+            "best": only_objective(tables["best"], obj, obj),
+            "comparisons": only_objective(tables["comparisons"], obj, obj),
+        }
+        for obj in objectives
+    ]
+    speedups = summary.speedups(t["comparisons"], t["best"], objectives, config, level)
     return {
         "title": str(config.get("title") or DEFAULT_TITLE),
         "generated": provenance.now_utc(),
         "level": level,
         "facts": _study_facts(t, objectives, config),
-        "speedups": summary.speedups(t["comparisons"], t["best"], objectives, config, level),
+        "verdict": summary.verdict(t["comparisons"], t["best"], t["noise"], level),
+        "speedups": speedups,
+        "sections": sections,
         "slope_sentences": summary.slope_sentences(t["slopes"], objectives, level),
         "failures": summary.failures(t["status_counts"], t["cells"]),
         "figures": figs,
         "explorer": explorer_context(t["cells"], config),
         "tables": tables,
-        "downloads": [{"name": f"{k}.csv", "href": v} for k, v in links.items()],
+        "downloads": [{"name": f"{k}.csv", **v} for k, v in links.items()],
         "missing_tables": missing,
         "tol": config.get("tol"),
         "max_iter": config.get("max_iter"),
@@ -414,7 +481,7 @@ def build_context(
             "config_path": config_path_text,
             "git": provenance.git_info(repo_dir),
             "versions": provenance.versions(),
-            "benchmarks": provenance.benchmark_summary(benchmarks_dir),
+            "benchmarks": provenance.benchmark_summary(benchmarks_dir, benchmark_files),
             "job_stats": dict(job_stats) if job_stats else {},
         },
     }
@@ -433,9 +500,11 @@ def build_report(
     config_path_text: str | None = None,
     benchmarks_dir: str | os.PathLike | None = None,
     job_stats: dict | None = None,
+    benchmark_files: list[str] | None = None,
     downloads: list[str] | None = None,
     repo_dir: str | os.PathLike | None = None,
     figures_dir: str | os.PathLike | None = None,
+    prebuilt: str | os.PathLike | None = None,
 ) -> Path:
     """Render the study's report into ``out_html`` (one self-contained file).
 
@@ -452,18 +521,20 @@ def build_report(
     out_html = Path(out_html)
     out_dir = out_html.parent
     out_dir.mkdir(parents=True, exist_ok=True)
-    links = _copy_downloads(Path(tables_dir), out_dir, downloads)
     context = build_context(
         tables_dir=tables_dir,
         config=config,
         config_path_text=config_path_text,
         benchmarks_dir=benchmarks_dir,
         job_stats=job_stats,
-        links=links,
+        benchmark_files=benchmark_files,
         repo_dir=repo_dir,
+        out_dir=out_dir,
+        downloads=downloads,
+        prebuilt=prebuilt,
     )
     html = render(templates_dir, context)
-    if figures_dir is not None:
+    if figures_dir is not None and prebuilt is None:
         export_figures(context["figures"], figures_dir)
     tmp = out_html.with_name(out_html.name + ".tmp")
     tmp.write_text(html, encoding="utf-8")
@@ -481,11 +552,8 @@ def export_figures(figs: dict, out_dir: str | os.PathLike) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for value in figs.values():
-        for fig in value if isinstance(value, list) else [value]:
-            if fig is None:
-                continue
-            path = out_dir / f"{fig.id}.png"
-            path.write_bytes(base64.b64decode(fig.src.split(",", 1)[1]))
-            written.append(path)
+    for fig in all_figures(figs):
+        path = out_dir / f"{fig.id}.png"
+        path.write_bytes(base64.b64decode(fig.src.split(",", 1)[1]))
+        written.append(path)
     return written

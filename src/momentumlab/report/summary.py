@@ -1,4 +1,10 @@
-"""The opening summary in plain words: speedups, kappa-slopes, failed runs."""
+"""The opening summary in plain words: the verdict, speedups, kappa-slopes, failed runs.
+
+The words follow the statistics (momentumlab.stats): a comparison is "faster" only when it is
+significant and its interval excludes 1; an interval that contains 1 is "no detectable
+difference"; a speedup over a GD that did not converge within the budget is "at least Nx"; a
+tie (kappa = 1 on a quadratic: one GD step) is a tie, never a win.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +16,92 @@ from .figures import label
 
 
 def _ci_words(low, high, level: str) -> str:
-    if num(low) is None or num(high) is None:
+    if num(low) is None:
         return ""
+    if num(high) is None:
+        return f"{level} CI ≥ {fmt.sig(low)}"
     return f"{level} CI {fmt.sig(low)}–{fmt.sig(high)}"
 
 
+def _true(x) -> bool:
+    return x in (True, "true", 1)
+
+
+def finding(r: dict) -> str:
+    """The comparison's finding (stats' ``finding`` column, else read off the interval)."""
+    if r.get("finding"):
+        return str(r["finding"])
+    lo, hi = num(r.get("speedup_ci_low")), num(r.get("speedup_ci_high"))
+    if lo is not None and lo > 1:
+        return "faster"
+    if hi is not None and hi < 1:
+        return "slower"
+    if lo is None and hi is None and num(r.get("speedup")) is not None:
+        return "faster" if num(r["speedup"]) > 1 else "slower"
+    return "no detectable difference"
+
+
+def _times(r: dict) -> str:
+    at_least = "at least " if _true(r.get("speedup_lower_bound")) else ""
+    return f"{at_least}{fmt.sig(r['speedup'])}×"
+
+
+def _pairs(r: dict) -> str:
+    k, n = num(r.get("pairs_faster")), num(r.get("n_pairs"))
+    return f"faster on {int(k)} of {int(n)} held-out starts" if k is not None and n else ""
+
+
+def _matrix_cell(c: dict | None) -> dict:
+    if c is None:
+        return {"text": fmt.DASH, "ci": "", "method": "", "significant": False}
+    lo, hi = num(c.get("speedup_ci_low")), num(c.get("speedup_ci_high"))
+    return {
+        "text": ("≥ " if _true(c.get("speedup_lower_bound")) else "") + fmt.times(c["speedup"]),
+        "ci": f"[{fmt.sig(lo)}, {fmt.sig(hi) if hi is not None else '∞'}]"
+        if lo is not None
+        else "",
+        "method": label(c["method"]),
+        "significant": finding(c) == "faster",
+    }
+
+
 def _best_comparison(rows: list[dict]) -> dict | None:
-    rows = [r for r in rows if num(r.get("speedup"))]
+    rows = [r for r in rows if num(r.get("speedup")) and finding(r) != "tie"]
     return max(rows, key=lambda r: num(r["speedup"])) if rows else None
+
+
+def _censored_words(c: dict, base: str) -> str:
+    if num(c.get("baseline_median_iter")) is None:
+        return f"{base} did not converge within the budget on at least half the starts"
+    return "some held-out runs did not converge within the budget"
+
+
+def _comparison_sentence(obj: str, k, c: dict, level: str) -> str:
+    s = num(c["speedup"])
+    base = label(str(c.get("baseline") or "gd"))
+    who = label(c["method"])
+    medians = (
+        f"median {fmt.sig(c.get('baseline_median_iter'))} vs "
+        f"{fmt.sig(c.get('median_iter'))} iterations"
+    )
+    where = f"On {obj} at κ = {fmt.kappa(k)}"
+    words = finding(c)
+    ci = _ci_words(c.get("speedup_ci_low"), c.get("speedup_ci_high"), level)
+    if words == "no detectable difference":
+        text = f"{where}, {who} and {base} showed no detectable difference ({_times(c)}"
+        return text + "".join(f"; {x}" for x in (ci, medians) if x) + ")."
+    if s >= 1:
+        text = f"{where}, {who} needed {_times(c)} fewer iterations than {base}"
+        if _true(c.get("speedup_lower_bound")):
+            medians = _censored_words(c, base)
+    else:
+        lo, hi = num(c.get("speedup_ci_high")), num(c.get("speedup_ci_low"))
+        ci = _ci_words(1 / lo if lo else None, 1 / hi if hi else None, level)
+        text = (
+            f"{where}, even the best momentum method, {who}, needed {fmt.sig(1 / s)}× more "
+            f"iterations than {base}"
+        )
+    return text + " (" + "; ".join(x for x in (ci, _pairs(c), medians) if x) + ")."
 
 
 def speedups(comparisons, best, objectives, config, level: str) -> dict:
@@ -38,28 +122,7 @@ def speedups(comparisons, best, objectives, config, level: str) -> dict:
         parts = []
         if cells:
             k_top = max(cells)
-            c = cells[k_top]
-            s = num(c["speedup"])
-            base = label(str(c.get("baseline") or "gd"))
-            medians = (
-                f"median {fmt.sig(c.get('baseline_median_iter'))} vs "
-                f"{fmt.sig(c.get('median_iter'))} iterations"
-            )
-            if s >= 1:
-                ci = _ci_words(c.get("speedup_ci_low"), c.get("speedup_ci_high"), level)
-                text = (
-                    f"On {obj} at κ = {fmt.kappa(k_top)}, {label(c['method'])} needed "
-                    f"{fmt.sig(s)}× fewer iterations than {base}"
-                )
-            else:
-                lo, hi = num(c.get("speedup_ci_high")), num(c.get("speedup_ci_low"))
-                ci = _ci_words(1 / lo if lo else None, 1 / hi if hi else None, level)
-                text = (
-                    f"On {obj} at κ = {fmt.kappa(k_top)}, even the best momentum method, "
-                    f"{label(c['method'])}, needed {fmt.sig(1 / s)}× more iterations than {base}"
-                )
-            text += " (" + "; ".join(x for x in (ci, medians) if x) + ")."
-            parts.append(text)
+            parts.append(_comparison_sentence(obj, k_top, cells[k_top], level))
             if len(cells) > 1:
                 vals = [num(cells[k]["speedup"]) for k in sorted(cells)]
                 parts.append(
@@ -67,6 +130,12 @@ def speedups(comparisons, best, objectives, config, level: str) -> dict:
                     f"momentum method's speedup ranged from {fmt.sig(min(vals))}× to "
                     f"{fmt.sig(max(vals))}×."
                 )
+        ties = [k for k in ks if all(finding(r) == "tie" for r in by_obj_k[(obj, k)])]
+        if ties:
+            parts.append(
+                f"At κ = {', '.join(fmt.kappa(k) for k in ties)} every method took the same "
+                "number of iterations on every start: a tie, not a win."
+            )
         budget = num(objective_setting(config, obj, "max_iter"))
         stuck = []
         for k in kappas_of([r for r in best if r["objective"] == obj]):
@@ -88,7 +157,8 @@ def speedups(comparisons, best, objectives, config, level: str) -> dict:
             lead = "" if parts else f"On {obj}, for GD"
             parts.append(
                 (f"{lead} no" if lead else "For GD, no")
-                + f" step size converged on every start{within} at κ = {ks_text}; the best "
+                + f" step size converged reliably{within} at κ = {ks_text} (tuned on the other "
+                "starts, fewer than half of the held-out starts converged); the best "
                 "momentum method needed a median of "
                 + ", ".join(f"{fmt.sig(med)} ({who}, κ = {fmt.kappa(k)})" for k, who, med in stuck)
                 + " iterations."
@@ -100,19 +170,7 @@ def speedups(comparisons, best, objectives, config, level: str) -> dict:
                 {
                     "objective": obj,
                     "cells": [
-                        {
-                            "text": fmt.times(cells[k]["speedup"]) if k in cells else fmt.DASH,
-                            "ci": (
-                                f"[{fmt.sig(cells[k].get('speedup_ci_low'))}, "
-                                f"{fmt.sig(cells[k].get('speedup_ci_high'))}]"
-                                if k in cells and num(cells[k].get("speedup_ci_low")) is not None
-                                else ""
-                            ),
-                            "method": label(cells[k]["method"]) if k in cells else "",
-                            "significant": bool(
-                                k in cells and cells[k].get("significant") in (True, "true", 1)
-                            ),
-                        }
+                        _matrix_cell(cells[k]) if k in cells else _matrix_cell(None)
                         for k in all_kappas
                     ],
                 }
@@ -126,6 +184,74 @@ def speedups(comparisons, best, objectives, config, level: str) -> dict:
         "n_comparisons": len(comparisons),
         "n_significant": n_sig,
     }
+
+
+def _objectives_text(objs: list[str]) -> str:
+    return objs[0] if len(objs) == 1 else ", ".join(objs[:-1]) + " and " + objs[-1]
+
+
+def verdict(comparisons, best=(), noise=(), level: str = "95%") -> str:
+    """Two or three plain sentences for the top of the report, following the statistics.
+
+    Exact-gradient comparisons (kappa > 1): how many were faster, the largest held-out speedup
+    with its interval ("at least" when GD was censored); noisy objectives: the comparison at
+    matched effective step ("no detectable difference" when the intervals contain 1); ties.
+    """
+    noisy = {r["objective"] for r in best if _true(r.get("stochastic"))}
+    noisy |= {r["objective"] for r in noise}
+    exact = [r for r in comparisons if r["objective"] not in noisy]
+    ties = [r for r in exact if finding(r) == "tie"]
+    rest = [r for r in exact if finding(r) != "tie"]
+    out = []
+    if rest:
+        counts = defaultdict(int)
+        for r in rest:
+            counts[finding(r)] += 1
+        text = (
+            f"Tuned on some starts and measured on the others, a momentum method was faster "
+            f"than GD in {counts['faster']} of {len(rest)} comparisons with exact gradients"
+        )
+        if counts["no detectable difference"]:
+            text += f", with no detectable difference in {counts['no detectable difference']}"
+        if counts["slower"]:
+            text += f" and slower in {counts['slower']}"
+        top = _best_comparison([r for r in rest if finding(r) == "faster"])
+        if top is not None:
+            ci = _ci_words(top.get("speedup_ci_low"), top.get("speedup_ci_high"), level)
+            text += (
+                f"; the largest speedup was {label(top['method'])}'s on {top['objective']} at "
+                f"κ = {fmt.kappa(top['kappa'])}: {_times(top)}" + (f" ({ci})" if ci else "")
+            )
+            if _true(top.get("speedup_lower_bound")):
+                text += f", a lower bound: {_censored_words(top, 'GD')}"
+        out.append(text + ".")
+    if noisy:
+        rows = list(noise) or [r for r in comparisons if r["objective"] in noisy]
+        said = [r.get("finding") or finding(r) for r in rows]
+        same = said.count("no detectable difference")
+        objs = _objectives_text(sorted(noisy))
+        lead = f"With noisy gradients ({objs}), momentum and GD at the same effective step"
+        if rows and same == len(rows):
+            out.append(
+                f"{lead} alpha/(1 − beta) showed no detectable difference, in noise floor or "
+                "iterations."
+            )
+        elif rows:
+            lower = sum("lower noise floor" in w for w in said)
+            higher = sum("higher noise floor" in w for w in said)
+            out.append(
+                f"{lead} alpha/(1 − beta) showed no detectable difference in {same} of "
+                f"{len(rows)} matched settings (simultaneous intervals); momentum ended at a "
+                f"lower noise floor in {lower} and a higher one in {higher}."
+            )
+    if ties:
+        ks = sorted({float(r["kappa"]) for r in ties})
+        out.append(
+            f"At κ = {', '.join(fmt.kappa(k) for k in ks)} every method took the same number "
+            f"of iterations on every start ({len(ties)} comparison"
+            f"{'s' if len(ties) > 1 else ''}): ties, not wins."
+        )
+    return " ".join(out)
 
 
 def _power_note(comparisons: list[dict], n_sig: int) -> str:
