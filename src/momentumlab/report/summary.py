@@ -224,6 +224,21 @@ def verdict(comparisons, best=(), noise=(), level: str = "95%") -> str:
             )
             if _true(top.get("speedup_lower_bound")):
                 text += f", a lower bound: {_censored_words(top, 'GD')}"
+        else:  # nothing detectably faster: still give the largest estimate, said as such
+            top = _best_comparison(rest)
+            if top is not None:
+                ci = _ci_words(top.get("speedup_ci_low"), top.get("speedup_ci_high"), level)
+                pairs = _pairs(top)
+                n = int(num(top.get("n_pairs")) or 0)
+                why = (
+                    ci + ", which contains 1" if ci else f"with {n} seeds, too few for a {level} CI"
+                )
+                text += (
+                    f"; the largest point estimate, {label(top['method'])}'s on "
+                    f"{top['objective']} at κ = {fmt.kappa(top['kappa'])}, was {_times(top)}"
+                    + (f" ({pairs})" if pairs else "")
+                    + f", {why}: not a detectable difference"
+                )
         out.append(text + ".")
     if noisy:
         rows = list(noise) or [r for r in comparisons if r["objective"] in noisy]
