@@ -248,6 +248,7 @@ MinJobAge=${SLURM_MIN_JOB_AGE:-300}
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
 AccountingStoragePort=6819
+AccountingStoreFlags=job_comment
 JobAcctGatherType=jobacct_gather/linux
 JobCompType=jobcomp/none
 SlurmctldLogFile=/var/log/slurm/slurmctld.log
