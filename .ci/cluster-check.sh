@@ -37,9 +37,9 @@ cleanup() {
       kill -KILL "$pid" 2>/dev/null
     fi
   done
-  if command -v squeue >/dev/null; then
-    squeue -h -u root -o %i 2>/dev/null | xargs -r scancel 2>/dev/null
-  fi
+  # cancel what our runs submitted (and nothing else), in case one was cut off
+  grep -ho 'SLURM jobid [0-9]*' "$WORK"/*.log 2>/dev/null | awk '{ print $3 }' |
+    xargs -r scancel 2>/dev/null
   if [ "${KEEP_CLUSTER_CHECK:-0}" = 1 ]; then
     say "kept $WORK; SLURM left up (.ci/slurm/cluster.sh down stops it)"
   else
@@ -102,6 +102,38 @@ compare() {
   note "$label: all $n tables under results/tables byte-identical to the local run"
 }
 
+# run_id LOG: the SLURM run ID (the job name of all its jobs) a run's log names
+run_id() { sed -n 's/^SLURM run ID: //p' "$1" | head -n 1; }
+
+# pick_running_simulation PID LOG: the id of a simulation job of that run, once it runs
+pick_running_simulation() {
+  local i id name
+  for ((i = 0; i < 480; i++)); do
+    name=$(run_id "$2")
+    if [ -n "$name" ]; then
+      id=$(squeue -h -n "$name" -t RUNNING -o '%i %k' | awk '$2 ~ /^rule_simulate/ { print $1; exit }')
+      if [ -n "$id" ]; then
+        sleep 1 # let it get going (a job takes 10 s or more: two Snakemake start-ups)
+        echo "$id"
+        return 0
+      fi
+    fi
+    kill -0 "$1" 2>/dev/null || return 1
+    sleep 0.5
+  done
+  return 1
+}
+
+# slurm_run DIR LOG [ARGS...]: the quick preset through the profile in $WORK/DIR (exec: call it
+# in a subshell or with &; the process is then Snakemake itself)
+slurm_run() {
+  local dir=$1 log=$2
+  shift 2
+  cd "$WORK/$dir" &&
+    exec "$SNAKEMAKE" --workflow-profile workflow/profiles/slurm --configfile "$PRESET" "$@" \
+      >"$WORK/$log" 2>&1 </dev/null
+}
+
 SNAKEMAKE="$ROOT/.venv/bin/snakemake"
 
 say "work directory $WORK"
@@ -125,8 +157,7 @@ note "local run (--cores 2): ${LOCAL_S} s"
 # --- the same through SLURM ---------------------------------------------------------------
 copy "$WORK/slurm"
 t=$(now)
-(cd "$WORK/slurm" && exec "$SNAKEMAKE" --workflow-profile workflow/profiles/slurm \
-  --configfile "$PRESET") >"$WORK/slurm.log" 2>&1 </dev/null &
+slurm_run slurm slurm.log &
 PIDS+=($!)
 wait "${PIDS[-1]}" || { tail -n 40 "$WORK/slurm.log"; fail "SLURM run failed"; }
 SLURM_S=$(elapsed "$t" "$(now)")
@@ -137,20 +168,11 @@ compare "$WORK/local" "$WORK/slurm" "SLURM run"
 # --- fault: a running job cancelled under squeue status -----------------------------------
 copy "$WORK/fault"
 t=$(now)
-(cd "$WORK/fault" && exec "$SNAKEMAKE" --workflow-profile workflow/profiles/slurm \
-  --configfile "$PRESET" --slurm-status-command squeue) >"$WORK/fault.log" 2>&1 </dev/null &
+slurm_run fault fault.log --slurm-status-command squeue &
 FAULT_PID=$!
 PIDS+=("$FAULT_PID")
-victim=""
-for ((i = 0; i < 240; i++)); do
-  victim=$(squeue -h -u root -t RUNNING -o '%i %k' | awk '$2 ~ /^rule_simulate/ { print $1; exit }')
-  [ -n "$victim" ] && break
-  kill -0 "$FAULT_PID" 2>/dev/null || break
-  sleep 0.5
-done
-[ -n "$victim" ] || fail "fault test: no running simulation job to cancel"
+victim=$(pick_running_simulation "$FAULT_PID" "$WORK/fault.log") || fail "fault test: no running simulation job to cancel"
 what=$(squeue -h -j "$victim" -o %k)
-sleep 1 # let it get going (a job takes 10 s or more: two Snakemake start-ups)
 scancel "$victim"
 note "fault test: scancel $victim ($what) while it ran (run uses --slurm-status-command squeue)"
 wait "$FAULT_PID" || { tail -n 40 "$WORK/fault.log"; fail "fault test: the run did not survive the cancel"; }
@@ -163,3 +185,34 @@ retried=$(grep -c "rule_simulate/${what#rule_simulate_wildcards_}/" "$WORK/fault
 note "fault test: Snakemake saw job $victim $state, resubmitted ${what#rule_simulate_wildcards_}, finished in $(elapsed "$t" "$(now)") s"
 show_jobs "$WORK/fault.log"
 compare "$WORK/local" "$WORK/fault" "fault run"
+
+# --- fault 2 (CLUSTER_CHECK_SACCT_FAULT=1): a cancel under sacct status, and the recovery ------
+[ "${CLUSTER_CHECK_SACCT_FAULT:-0}" = 1 ] || exit 0
+copy "$WORK/sacct"
+t=$(now)
+slurm_run sacct sacct.log &
+SACCT_PID=$!
+PIDS+=("$SACCT_PID")
+victim=$(pick_running_simulation "$SACCT_PID" "$WORK/sacct.log") || fail "sacct fault: no running simulation job to cancel"
+scancel "$victim"
+note "sacct fault: scancel $victim while it ran (default status command: sacct)"
+# wait until none of this run's jobs is queued or running any more
+quiet=0
+for ((i = 0; i < 600 && quiet < 30; i++)); do
+  kill -0 "$SACCT_PID" 2>/dev/null || break
+  if [ -z "$(squeue -h -n "$(run_id "$WORK/sacct.log")" -o %i)" ]; then quiet=$((quiet + 1)); else quiet=0; fi
+  sleep 1
+done
+if kill -0 "$SACCT_PID" 2>/dev/null; then
+  note "sacct fault: ${quiet} s after its last job ended, Snakemake still waits for job $victim ($(sacct -X -n -P -j "$victim" -o State)): Ctrl-C (SIGINT)"
+  kill -INT "$SACCT_PID"
+  wait "$SACCT_PID" && fail "sacct fault: Snakemake exited 0 after SIGINT"
+  (cd "$WORK/sacct" && "$SNAKEMAKE" --unlock --configfile "$PRESET" >>"$WORK/sacct.log" 2>&1)
+  (slurm_run sacct sacct-rerun.log) ||
+    { tail -n 40 "$WORK/sacct-rerun.log"; fail "sacct fault: the rerun failed"; }
+  note "sacct fault: --unlock + the same command again: finished, $(grep -c 'has been submitted' "$WORK/sacct-rerun.log") job(s) rerun, $(elapsed "$t" "$(now)") s in all"
+else
+  wait "$SACCT_PID" || { tail -n 40 "$WORK/sacct.log"; fail "sacct fault: the run failed"; }
+  note "sacct fault: Snakemake noticed the cancel by itself and finished"
+fi
+compare "$WORK/local" "$WORK/sacct" "sacct fault run"
