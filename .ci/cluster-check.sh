@@ -10,7 +10,12 @@
 # 3. compares every table under results/tables with the local run's, byte for byte
 # 4. fault: a third copy runs with --slurm-status-command squeue; one simulation job is cancelled
 #    (scancel) while it runs; the run must notice, retry it, finish, and give the same tables
-# Whatever happens, the trap stops the runs it started, cancels their jobs and brings SLURM down.
+# 5. (CLUSTER_CHECK_SACCT_FAULT=1, about 6 minutes more) a fourth copy, default sacct status: a
+#    running simulation job is cancelled; the check waits until the run's other jobs are done and
+#    Snakemake still waits, interrupts it (SIGTERM, then SIGINT, SIGKILL as a last resort),
+#    runs --unlock and the same command again, and compares the tables (docs/cluster.md)
+# Whatever happens, the trap stops the runs it started, cancels their jobs and brings SLURM down;
+# a watchdog fails the check after CLUSTER_CHECK_LIMIT seconds (default 2400).
 # Set KEEP_CLUSTER_CHECK=1 to keep the work directory (it is printed) and leave SLURM up.
 set -euo pipefail
 
@@ -30,6 +35,7 @@ note() {
 cleanup() {
   local rc=$? pid
   set +e
+  kill "$WATCHDOG" 2>/dev/null
   for pid in "${PIDS[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then
       kill -INT "$pid" 2>/dev/null
@@ -58,6 +64,17 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# a hang (a job SLURM never runs, a status that never comes) must fail the check, not CI's clock
+LIMIT=${CLUSTER_CHECK_LIMIT:-2400}
+(
+  for ((i = 0; i < LIMIT; i++)); do
+    sleep 1
+    kill -0 $$ 2>/dev/null || exit 0
+  done
+  echo "[cluster-check] still running after $LIMIT s: giving up"
+  kill -TERM $$
+) </dev/null >&2 &
+WATCHDOG=$!
 
 fail() {
   note "FAILED: $*"
@@ -204,13 +221,31 @@ for ((i = 0; i < 600 && quiet < 30; i++)); do
   sleep 1
 done
 if kill -0 "$SACCT_PID" 2>/dev/null; then
-  note "sacct fault: ${quiet} s after its last job ended, Snakemake still waits for job $victim ($(sacct -X -n -P -j "$victim" -o State)): Ctrl-C (SIGINT)"
-  kill -INT "$SACCT_PID"
-  wait "$SACCT_PID" && fail "sacct fault: Snakemake exited 0 after SIGINT"
-  (cd "$WORK/sacct" && "$SNAKEMAKE" --unlock --configfile "$PRESET" >>"$WORK/sacct.log" 2>&1)
-  (slurm_run sacct sacct-rerun.log) ||
-    { tail -n 40 "$WORK/sacct-rerun.log"; fail "sacct fault: the rerun failed"; }
-  note "sacct fault: --unlock + the same command again: finished, $(grep -c 'has been submitted' "$WORK/sacct-rerun.log") job(s) rerun, $(elapsed "$t" "$(now)") s in all"
+  note "sacct fault: ${quiet} s after its last job ended, Snakemake still waits for job $victim ($(sacct -X -n -P -j "$victim" -o State))"
+  kill -TERM "$SACCT_PID"
+  sleep 20
+  if kill -0 "$SACCT_PID" 2>/dev/null; then
+    note "sacct fault: still waiting 20 s after SIGTERM; Ctrl-C (SIGINT)"
+    kill -INT "$SACCT_PID"
+    for ((i = 0; i < 60; i++)); do
+      kill -0 "$SACCT_PID" 2>/dev/null || break
+      sleep 1
+    done
+    if kill -0 "$SACCT_PID" 2>/dev/null; then
+      note "sacct fault: still running 60 s after SIGINT: SIGKILL (a hard kill)"
+      kill -KILL "$SACCT_PID"
+    fi
+  else
+    note "sacct fault: SIGTERM ended the wait"
+  fi
+  wait "$SACCT_PID" && fail "sacct fault: the interrupted run exited 0"
+  squeue -h -n "$(run_id "$WORK/sacct.log")" -o %i | xargs -r scancel
+  (cd "$WORK/sacct" && "$SNAKEMAKE" --unlock --configfile "$PRESET") >>"$WORK/sacct.log" 2>&1 ||
+    fail "sacct fault: --unlock failed"
+  slurm_run sacct sacct-rerun.log &
+  PIDS+=($!)
+  wait "${PIDS[-1]}" || { tail -n 40 "$WORK/sacct-rerun.log"; fail "sacct fault: the rerun failed"; }
+  note "sacct fault: --unlock, then the same command again: finished; it resubmitted $(grep -c 'has been submitted' "$WORK/sacct-rerun.log") job(s); $(elapsed "$t" "$(now)") s in all"
 else
   wait "$SACCT_PID" || { tail -n 40 "$WORK/sacct.log"; fail "sacct fault: the run failed"; }
   note "sacct fault: Snakemake noticed the cancel by itself and finished"
