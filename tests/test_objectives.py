@@ -149,3 +149,17 @@ def test_matmul_rows_rounds_each_row_alone(n):
         for j in range(1, 50):
             expected = expected + X[i, j] * M[j]
         np.testing.assert_array_equal(out[i], expected)
+
+
+@pytest.mark.parametrize("name,opts", CASES + [("quadratic", dict(dim=3, noise=0.1))])
+def test_local_model_is_the_hessian_at_the_minimiser(name, opts):
+    obj = ml.make_objective(name, 50.0, **opts)
+    lam, V, exact = obj.local_model()
+    H = obj.hessian if V is not None else np.diag(lam)
+    if V is not None:
+        np.testing.assert_allclose((V * lam) @ V.T, H, rtol=1e-10, atol=1e-10 * lam.max())
+    assert lam.min() == pytest.approx(obj.mu) and lam.max() == pytest.approx(obj.L)
+    # the engine's certificate is a proof only for a noise-free quadratic in its eigenbasis
+    canon, _ = obj.canonical()
+    assert canon.local_model()[2] == (name == "quadratic" and not obj.stochastic)
+    assert not exact or V is None

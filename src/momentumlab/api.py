@@ -31,7 +31,8 @@ class SimRecord:
     beta: float
     seed: int
     status: str  # 'converged' | 'diverged' | 'max_iter'
-    iterations: int
+    iterations: int  # settling time if converged (see momentumlab.engine), else stop/budget
+    first_hit: int | None  # first k with gap_k <= tol * gap_0 (None: never, within the run)
     final_gap: float
     diverged_at: int | None
     curve: tuple[tuple[int, float], ...]  # (iteration, (f - f*)/(f0 - f*))
@@ -203,6 +204,7 @@ def simulate(
                 seed=int(seed_ids[js[r]]),
                 status=str(res.status[r]),
                 iterations=int(res.iterations[r]),
+                first_hit=hit_or_none(res.first_hit[r]),
                 final_gap=float(res.final_gap[r]),
                 diverged_at=int(res.iterations[r]) if res.status[r] == "diverged" else None,
                 curve=tuple(zip(res.curve_iters.tolist(), res.curve[r].tolist(), strict=True)),
@@ -210,6 +212,11 @@ def simulate(
             )
         )
     return out
+
+
+def hit_or_none(k) -> int | None:
+    """A first_hit from the engine's array (-1: never) as a record field (None: never)."""
+    return int(k) if k >= 0 else None
 
 
 def trajectory(

@@ -61,6 +61,18 @@ class Objective:
         """The gradient a run sees at iteration ``k`` (mini-batch or noisy); exact by default."""
         return self.grad(W)
 
+    def local_model(self) -> tuple[np.ndarray, np.ndarray | None, bool]:
+        """The quadratic model of f at its minimiser, for the engine's settling rule.
+
+        Returns ``(lam, V, exact)``: the Hessian's eigenvalues ``lam`` at the minimiser, its
+        eigenvectors as columns of ``V`` (None when the coordinates already are its eigenbasis),
+        and whether f - f* *is* 1/2 sum_i lam_i ((w - w*) V)_i^2 with exact gradients (a
+        noise-free quadratic in canonical coordinates: the engine's certificate is then a proof;
+        otherwise only a local model).
+        """
+        lam, V = np.linalg.eigh(self.hessian)
+        return lam, V, False
+
     def canonical(self) -> tuple[Objective, np.ndarray | None]:
         """An equivalent objective in rotated coordinates u = w Q, and Q (None: no rotation).
 
@@ -96,6 +108,11 @@ class Quadratic(Objective):
     def value_and_grad(self, W):
         G = self._Aw(W)
         return 0.5 * rowdot(W, G), G
+
+    def local_model(self):
+        if self.A is None:
+            return self.eigs, None, not self.stochastic
+        return super().local_model()
 
     def canonical(self):
         if self.A is None:

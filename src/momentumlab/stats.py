@@ -49,14 +49,22 @@ _SENTINEL = 1e150
 _EPS = 1e-9
 
 INPUT_COLUMNS = [
-    "objective", "objective_type", "kappa", "dim", "mu", "L", "method", "alpha", "alpha_L",
-    "beta", "seed", "status", "iterations", "final_gap", "diverged_at", "tol", "max_iter",
+    "objective", "objective_type", "stochastic", "kappa", "dim", "mu", "L", "method", "alpha",
+    "alpha_L", "beta", "seed", "status", "iterations", "first_hit", "final_gap", "diverged_at",
+    "tol", "max_iter",
 ]  # fmt: skip
-REQUIRED_INPUT = [c for c in INPUT_COLUMNS if c not in ("final_gap", "diverged_at")]
+REQUIRED_INPUT = [
+    c for c in INPUT_COLUMNS if c not in ("stochastic", "first_hit", "final_gap", "diverged_at")
+]
 
 INPUT_DOCS: dict[str, str] = {
     "objective": "The objective's label in the study config (e.g. quad2d).",
     "objective_type": "The objective's family: quadratic, rosenbrock or logistic.",
+    "stochastic": (
+        "true when the gradients are noisy (quadratic noise > 0, logistic batch_size > 0): such "
+        "runs are never certified as settled and are censored at max_iter (final_gap is then "
+        "the gap at the budget, the noise floor); false for exact gradients."
+    ),
     "kappa": "Condition number L / mu the objective was built with.",
     "dim": "Dimension of the parameter vector.",
     "mu": "Smallest curvature (Hessian eigenvalue) at the optimum.",
@@ -70,12 +78,20 @@ INPUT_DOCS: dict[str, str] = {
         "method the same start at a given objective and kappa, so runs are paired by seed."
     ),
     "status": (
-        "converged (gap <= tol * initial gap), diverged (gap non-finite or blown up) or "
-        "max_iter (budget exhausted)."
+        "converged (the gap has settled: it stays <= tol * initial gap from `iterations` on, "
+        "shown by the engine's stop rule), diverged (gap non-finite or above 1e20 times the "
+        "initial gap) or max_iter (not shown to have settled within the budget: censored, "
+        "including runs that passed below tol and had not settled, and every stochastic run)."
     ),
     "iterations": (
-        "Convergence iteration if converged, divergence iteration if diverged, max_iter if "
+        "If converged, the settling time: 1 + the last iteration at which the gap exceeded "
+        "tol * initial gap (0 if it never did); divergence iteration if diverged; max_iter if "
         "max_iter."
+    ),
+    "first_hit": (
+        "First iteration at which the gap was <= tol * initial gap (the first passage; "
+        "empty if it never was within the run). Equal to iterations for a monotone gap (GD on "
+        "a quadratic); earlier when the gap dipped below tol and rebounded."
     ),
     "final_gap": "f - f* at the last iteration (may be inf). Not used by the summaries.",
     "diverged_at": "Divergence iteration, empty unless diverged. Not used by the summaries.",

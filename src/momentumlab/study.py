@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from . import NUMERICS_VERSION
-from .api import noise_keys, resolve_starts, run_points, to_absolute
+from .api import hit_or_none, noise_keys, resolve_starts, run_points, to_absolute
 from .errors import ConfigError
 from .methods import METHODS, get_method
 from .naming import fmt, job_path, point_shard
@@ -25,8 +25,9 @@ from .objectives import OBJECTIVES, make_objective
 from .tables import read_csv, write_csv
 
 SIM_COLUMNS = [
-    "objective", "objective_type", "kappa", "dim", "mu", "L", "method", "alpha", "alpha_L",
-    "beta", "seed", "status", "iterations", "final_gap", "diverged_at", "tol", "max_iter",
+    "objective", "objective_type", "stochastic", "kappa", "dim", "mu", "L", "method", "alpha",
+    "alpha_L", "beta", "seed", "status", "iterations", "first_hit", "final_gap", "diverged_at",
+    "tol", "max_iter",
 ]  # fmt: skip
 CURVE_COLUMNS = [
     "objective", "kappa", "method", "alpha", "alpha_L", "beta", "iteration", "runs",
@@ -239,6 +240,7 @@ def simulate_job(spec: JobSpec | dict) -> tuple[list[dict], list[dict]]:
             {
                 "objective": spec.objective,
                 "objective_type": spec.objective_type,
+                "stochastic": bool(obj.stochastic),
                 "kappa": obj.kappa,
                 "dim": obj.dim,
                 "mu": obj.mu,
@@ -250,6 +252,7 @@ def simulate_job(spec: JobSpec | dict) -> tuple[list[dict], list[dict]]:
                 "seed": seed_ids[js[r]],
                 "status": str(res.status[r]),
                 "iterations": int(res.iterations[r]),
+                "first_hit": hit_or_none(res.first_hit[r]),
                 "final_gap": float(res.final_gap[r]),
                 "diverged_at": int(res.iterations[r]) if res.status[r] == "diverged" else None,
                 "tol": spec.tol,

@@ -194,9 +194,99 @@ def error_paths(method, alpha, beta, eigs, start, steps):
     return out
 
 
-def exact_iterations(method, alpha, beta, eigs, start, tol=1e-6, max_iter=100_000):
-    """First k with gap_k <= tol gap_0 on f = 1/2 sum eigs_i w_i^2, from the closed form."""
-    E = error_paths(method, alpha, beta, eigs, start, max_iter)
+def passage_and_settling(method, alpha, beta, eigs, start, tol=1e-6, horizon=100_000):
+    """(first_hit, settling) on f = 1/2 sum eigs_i w_i^2 from the closed form, over ``horizon``.
+
+    first_hit is the first k with gap_k <= tol gap_0 (None if none within the horizon);
+    settling is 1 + the last k <= horizon with gap_k > tol gap_0 (0 if none): the engine's
+    ``iterations``, provided the horizon is long enough for the run to have settled.
+    """
+    E = error_paths(method, alpha, beta, eigs, start, horizon)
     gaps = 0.5 * (E**2 * np.asarray(eigs, float)).sum(axis=1)
-    hit = np.nonzero(gaps <= tol * gaps[0])[0]
-    return int(hit[0]) if hit.size else None
+    below = gaps <= tol * gaps[0]
+    hit = np.nonzero(below)[0]
+    above = np.nonzero(~below)[0]
+    return (int(hit[0]) if hit.size else None), (int(above[-1]) + 1 if above.size else 0)
+
+
+def exact_iterations(method, alpha, beta, eigs, start, tol=1e-6, max_iter=100_000):
+    """First k with gap_k <= tol gap_0 on f = 1/2 sum eigs_i w_i^2, from the closed form.
+
+    The first passage; for GD on a quadratic (monotone gap) it is also the settling time.
+    """
+    return passage_and_settling(method, alpha, beta, eigs, start, tol, max_iter)[0]
+
+
+def settling_iterations(method, alpha, beta, eigs, start, tol=1e-6, horizon=100_000):
+    """1 + the last k with gap_k > tol gap_0, from the closed form (see passage_and_settling)."""
+    return passage_and_settling(method, alpha, beta, eigs, start, tol, horizon)[1]
+
+
+# Relative error allowed for the roots computed in floating point: near a double root the
+# discriminant cancels and a root is only good to about sqrt(eps) ~ 1.5e-8 (times the scale of
+# the coefficients); the bound below is widened by this much in every root-dependent term.
+_ROOT_SLACK = 1e-7
+
+
+def _max_j_r_pow(r):
+    """An upper bound on max over integers j >= 1 of j r^(j-1), for 0 <= r < 1.
+
+    t r^(t-1) is unimodal in t with its peak at t* = 1 / ln(1/r), where it is 1/(e r ln(1/r));
+    for r <= 1/e, t* <= 1 and the maximum over t >= 1 is 1 (at j = 1). Increasing in r.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        peak = 1.0 / (math.e * r * -np.log(r))
+    return np.where(r <= math.exp(-1.0), 1.0, peak)
+
+
+def recurrence_sup_bound(method, alpha, beta, lam, x0, x1):
+    """An upper bound on sup_{j >= 1} |e_j| for each eigen-direction, from two consecutive errors.
+
+    On a quadratic with exact gradients the error along an eigen-direction of curvature lam
+    obeys e_{j+2} = -c1 e_{j+1} - c0 e_j (:func:`char_poly`: the 2x2 iteration matrix T of
+    (iterate, momentum buffer) satisfies T^2 + c1 T + c0 I = 0, Cayley-Hamilton), whatever the
+    state it starts from. Given x0 = e_0 and x1 = e_1 (the last two iterates), let p, q be the
+    roots with |p| >= |q|, r = |p|, c = x1 - p x0 and U_j = sum_{m<j} p^m q^(j-1-m) (U_0 = 0,
+    U_1 = 1, U_j = (p^j - q^j)/(p - q) when p != q), which obeys the same recurrence. Both
+
+        e_j     = x0 p^j + c U_j          (j >= 0)
+        e_{j+1} = x1 p^j + q c U_j        (j >= 0)
+
+    hold, since each side obeys the recurrence and they agree at j = 0 and 1 (e_2 = (p + q) x1
+    - pq x0 = p x1 + q c). By the triangle inequality |U_j| <= j r^(j-1) (exact at a double
+    root, the critically damped case) and |U_j| <= (|p|^j + |q|^j)/|p - q| <= 2 r/|p - q| for
+    j >= 1 and r < 1 (good when the roots are far apart). So with K = min(max_j j r^(j-1),
+    2 r/|p - q|), finite whenever r < 1,
+
+        sup_{j>=1} |e_j| <= min(r |x0| + |c| K,  |x1| + |q| |c| K).
+
+    Late in a run c is small (the dominant mode p is all that is left), so the bound is close
+    to the true envelope; it is exact for GD (q = 0, c = 0). A direction with x0 = x1 = 0 stays
+    at 0 (bound 0, also when r >= 1); otherwise r >= 1 gives inf. The roots are computed in
+    floating point: every root-dependent term is widened by ``_ROOT_SLACK`` (r, |q| up,
+    |p - q| down, |c| by slack * |x0|), which covers their rounding even at a double root.
+    Arrays broadcast: alpha, beta per run (column), lam per direction (row), x0, x1 (runs, d).
+    """
+    c1, c0 = char_poly(method, alpha, beta, lam)
+    disc = c1 * c1 - 4.0 * c0
+    real = disc >= 0
+    sd = np.sqrt(np.abs(disc))  # |p - q|, real or complex roots
+    # p = pr + i pi; real roots: the larger in modulus (q = c0 / p, without cancellation)
+    pr = np.where(real, (np.copysign(sd, -c1) - c1) / 2.0, -c1 / 2.0)
+    pi = np.where(real, 0.0, sd / 2.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        aq_real = np.where(pr != 0, np.abs(c0) / np.abs(pr), 0.0)
+    r_c = np.sqrt(np.maximum(c0, 0.0))  # complex roots: |p| = |q| = sqrt(c0)
+    slack = _ROOT_SLACK * (1.0 + np.abs(c1) + np.abs(c0))
+    r = np.where(real, np.abs(pr), r_c) + slack
+    aq = np.where(real, aq_real, r_c) + slack
+    sep = np.maximum(sd - 2.0 * slack, 0.0)
+    x0, x1 = np.asarray(x0, float), np.asarray(x1, float)
+    stable = r < 1.0
+    rs = np.where(stable, r, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        K = np.minimum(_max_j_r_pow(rs), np.where(sep > 0, 2.0 * rs / sep, np.inf))
+        c = np.hypot(x1 - pr * x0, pi * x0) + slack * np.abs(x0)
+        bound = np.minimum(rs * np.abs(x0) + c * K, np.abs(x1) + aq * c * K)
+    bound = np.where(stable, bound, np.inf)
+    return np.where((x0 == 0) & (x1 == 0), 0.0, bound)
