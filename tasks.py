@@ -4,6 +4,7 @@
     python3 tasks.py study [snakemake args...]   # set up .venv, run the study (default config)
     python3 tasks.py test  [pytest args...]      # set up .venv, lint, run the tests
     python3 tasks.py test --quick [pytest args]  # the unit tests only (no workflow, no browser)
+    python3 tasks.py cluster [snakemake args...] # + the SLURM plugin; run through the slurm profile
 
 The virtualenv is (re)installed when missing or when pyproject.toml changed since.
 """
@@ -27,15 +28,19 @@ def run(*cmd: str | os.PathLike) -> None:
     subprocess.run([str(c) for c in cmd], cwd=ROOT, check=True)
 
 
-def setup() -> None:
+def setup(extras: tuple[str, ...] = ("test",)) -> None:
+    """Install the project with `extras` (and those installed before) unless already done."""
     pyproject = ROOT / "pyproject.toml"
-    if STAMP.exists() and STAMP.read_text() == pyproject.read_text():
+    first, _, rest = STAMP.read_text().partition("\n") if STAMP.exists() else ("", "", "")
+    have = set(first.removeprefix("extras: ").split(",")) if first.startswith("extras: ") else set()
+    if rest == pyproject.read_text() and have.issuperset(extras):
         return
+    wanted = ",".join(sorted(have.union(extras) - {""}))
     if not (BIN / "python").exists():
         run(sys.executable, "-m", "venv", VENV)
     run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[test]")
-    STAMP.write_text(pyproject.read_text())
+    run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", f".[{wanted}]")
+    STAMP.write_text(f"extras: {wanted}\n{pyproject.read_text()}")
 
 
 def ensure_chromium() -> None:
@@ -61,6 +66,18 @@ def study(args: list[str]) -> None:
     print(f"\nReport: {ROOT / 'results' / 'report' / 'index.html'}")
 
 
+def cluster(args: list[str]) -> None:
+    """The study through SLURM: workflow/profiles/slurm (see docs/cluster.md)."""
+    if not shutil.which("sbatch"):
+        sys.exit(
+            "tasks.py cluster: no SLURM here (sbatch not found). Run it on a cluster's login "
+            "node; to try it on one Debian machine, see docs/cluster.md (.ci/slurm/cluster.sh up)."
+        )
+    setup(("test", "slurm"))
+    profile = ROOT / "workflow" / "profiles" / "slurm"
+    run(BIN / "snakemake", "--workflow-profile", profile, *args)
+
+
 QUICK_MARKERS = "not workflow and not browser"  # the markers are declared in pyproject.toml
 
 
@@ -78,7 +95,7 @@ def test(args: list[str]) -> None:
 
 
 def main() -> None:
-    commands = {"study": study, "test": test, "setup": lambda _args: setup()}
+    commands = {"study": study, "test": test, "cluster": cluster, "setup": lambda _args: setup()}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(f"usage: python3 tasks.py {{{'|'.join(commands)}}} [args...]")
     try:
