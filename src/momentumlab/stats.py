@@ -112,7 +112,10 @@ INPUT_DOCS: dict[str, str] = {
         "empty if it never was within the run). Equal to iterations for a monotone gap (GD on "
         "a quadratic); earlier when the gap dipped below tol and rebounded."
     ),
-    "final_gap": "f - f* at the last iteration (may be inf). Not used by the summaries.",
+    "final_gap": (
+        "f - f* at the last iteration (may be inf). For stochastic objectives the summaries "
+        "report its quantiles (the noise floor)."
+    ),
     "diverged_at": "Divergence iteration, empty unless diverged. Not used by the summaries.",
     "tol": "Relative tolerance on the optimality gap that defines convergence.",
     "max_iter": "Iteration budget; non-converged runs are censored here.",
