@@ -411,8 +411,11 @@ def test_methods_and_provenance(report):
     text = " ".join(" ".join(page_of(report).text).split())
     for rule in ["v ← β v + (1 − β) g", "v ← β v + g", "w ← w − α (g + β v)", "w ← w − α g"]:
         assert rule in text, rule
-    for word in ["Wilson", "Kaplan–Meier", "bootstrap", "ERT", "Wilcoxon", "Holm", "Theil–Sen"]:
+    for word in ["Clopper–Pearson", "Kaplan–Meier", "order-statistic", "settling time",
+                 "cross-fitted", "ERT", "Wilcoxon", "Holm", "Theil–Sen"]:  # fmt: skip
         assert word in text, word
+    for stale in ["Wilson", "percentile-bootstrap", "at the first iteration"]:
+        assert stale not in text, stale
     assert provenance.config_hash(STUDY) in text
     canonical = json.dumps(STUDY, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert provenance.config_hash(STUDY) == hashlib.sha256(canonical.encode()).hexdigest()
