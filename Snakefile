@@ -19,6 +19,10 @@ include: "workflow/rules/stats.smk"
 include: "workflow/rules/report.smk"
 
 
+# Cheap aggregation jobs run in the main Snakemake process, not as cluster jobs (docs/cluster.md).
+localrules: gather, summarise, lecture, study_figure, objective_figure, report
+
+
 rule all:
     input:
         "results/tables/simulations.csv",
