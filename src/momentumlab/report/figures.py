@@ -304,19 +304,15 @@ OBJECTIVE_STYLES = (
     ("#56B4E9", "P"),
     ("#333333", "X"),
 )
-HERO_WIDTH = 3.45  # inches: 380 CSS px, the text column of a 420-px phone
+HERO_WIDTH = 3.3  # inches: 363 CSS px, within the 365-px text column of a 420-px window
 
 
 def best_speedups(comparisons: list[dict], obj: str) -> list[dict]:
-    """Per kappa, the comparison of the fastest momentum method with the baseline on ``obj``."""
-    out: dict[float, dict] = {}
-    for r in comparisons:
-        if r.get("objective") != obj or num(r.get("speedup")) is None:
-            continue
-        k = float(r["kappa"])
-        if k not in out or num(r["speedup"]) > num(out[k]["speedup"]):
-            out[k] = r
-    return [out[k] for k in sorted(out)]
+    """Per kappa, the comparison the verdict and the speedup matrix show for ``obj`` (the best
+    momentum method's held-out speedup over the baseline; ties left out), in kappa order."""
+    from .summary import best_per_kappa  # summary imports this module
+
+    return list(best_per_kappa(comparisons, obj).values())
 
 
 def theory_speedup(kappas: np.ndarray, tol: float) -> np.ndarray:
@@ -329,15 +325,51 @@ def theory_speedup(kappas: np.ndarray, tol: float) -> np.ndarray:
     return np.array(out)
 
 
+def _true(x) -> bool:
+    return x in (True, "true", 1)
+
+
+AT_LEAST = "$\\uparrow$"  # the marker of a lower bound: the true speedup lies above it
+
+
+def _hero_point(ax, x: float, r: dict, c: str, marker: str) -> str:
+    """One comparison: a filled marker when faster (interval above 1), an open one when there is
+    no detectable difference, an arrow up from it when the speedup is a lower bound (GD was
+    censored: the interval has no upper end). Returns its words for the alt text."""
+    from .summary import finding
+
+    s, lo, hi = num(r["speedup"]), num(r.get("speedup_ci_low")), num(r.get("speedup_ci_high"))
+    bound = _true(r.get("speedup_lower_bound"))
+    faster = finding(r) == "faster"
+    if lo is not None:
+        top = s if bound or hi is None else hi
+        ax.plot([x, x], [lo, top], color=c, lw=1, solid_capstyle="butt")
+        ax.plot([x], [lo], "_", color=c, ms=5, mew=1)
+        if not bound and hi is not None:
+            ax.plot([x], [hi], "_", color=c, ms=5, mew=1)
+    ax.plot([x], [s], marker, ms=5, color=c, mfc=c if faster else "white", mec=c, lw=0, zorder=3)
+    if bound:
+        ax.annotate(
+            "", xy=(x, s * 2.2), xytext=(x, s), zorder=3,
+            arrowprops={"arrowstyle": "-|>", "color": c, "lw": 1.1, "mutation_scale": 8,
+                        "shrinkA": 3, "shrinkB": 0},
+        )  # fmt: skip
+    words = ("at least " if bound else "") + f"{fmt.sig(s)}×"
+    if lo is not None:
+        words += f" (CI {fmt.sig(lo)}–{'∞' if bound or hi is None else fmt.sig(hi)})"
+    return words + f" at κ = {fmt.kappa(r['kappa'])}" + ("" if faster else ", not detectable")
+
+
 def hero_figure(comparisons, objectives, config) -> Fig | None:
-    """The answer in one panel: the best momentum method's speedup over GD against kappa."""
+    """The answer in one panel: the best momentum method's held-out speedup over GD against
+    kappa, the same comparisons the verdict and the matrix give, beside theory's ratio."""
     objs = [o for o in objectives if best_speedups(comparisons, o)]
     if not objs:
         return None
     tol = num(config.get("tol")) or 1e-6
-    described = []
+    described, any_bound = [], False
     with matplotlib.rc_context(STYLE):
-        fig, axes = _new(1, 1, 3.0, width=HERO_WIDTH)
+        fig, axes = _new(1, 1, 3.2, width=HERO_WIDTH)
         ax = axes[0, 0]
         ax.axhline(1.0, color="#777777", lw=0.9)
         ks_all = sorted({float(r["kappa"]) for o in objs for r in best_speedups(comparisons, o)})
@@ -347,21 +379,12 @@ def hero_figure(comparisons, objectives, config) -> Fig | None:
         for i, obj in enumerate(objs):
             c, marker = OBJECTIVE_STYLES[i % len(OBJECTIVE_STYLES)]
             rows = best_speedups(comparisons, obj)
-            k, s = _arr(rows, "kappa"), _arr(rows, "speedup")
-            lo, hi = _arr(rows, "speedup_ci_low"), _arr(rows, "speedup_ci_high")
-            yerr = np.vstack([np.nan_to_num(s - lo), np.nan_to_num(hi - s)]).clip(0)
             jitter = 10 ** (0.03 * (i - (len(objs) - 1) / 2))
-            sig = np.array([r.get("significant") in (True, "true", 1) for r in rows])
-            ax.plot(k * jitter, s, color=c, lw=1.3)
-            ax.errorbar(k * jitter, s, yerr=yerr, fmt="none", ecolor=c, elinewidth=1, capsize=2)
-            ax.plot(k[sig] * jitter, s[sig], marker, ms=5, color=c, lw=0)
-            ax.plot(k[~sig] * jitter, s[~sig], marker, ms=5, mfc="white", mec=c, lw=0)
-            described.append(
-                f"{obj}: "
-                + ", ".join(
-                    f"{fmt.sig(v)}× at κ = {fmt.kappa(x)}" for x, v in zip(k, s, strict=True)
-                )
-            )
+            k, s = _arr(rows, "kappa") * jitter, _arr(rows, "speedup")
+            ax.plot(k, s, color=c, lw=1.3, zorder=2)
+            words = [_hero_point(ax, x, r, c, marker) for x, r in zip(k, rows, strict=True)]
+            any_bound |= any(_true(r.get("speedup_lower_bound")) for r in rows)
+            described.append(f"{obj}: " + ", ".join(words))
         _log_axes(ax)
         _nice_log_ticks(ax)
         ax.set_xlabel("condition number κ")
@@ -372,24 +395,35 @@ def hero_figure(comparisons, objectives, config) -> Fig | None:
             for i, o in enumerate(objs)
         ]  # fmt: skip
         handles += [
-            Line2D(
-                [], [], color="#555555", ls="", marker="o", mfc="white", label="not significant"
-            ),
-            Line2D([], [], color="#555555", lw=1.2, ls="--", label="theory (quadratic)"),
-        ]
+            Line2D([], [], color="#555555", ls="", marker="o", label="faster (CI above 1)"),
+            Line2D([], [], color="#555555", ls="", marker="o", mfc="white",
+                   label="no detectable difference"),
+        ]  # fmt: skip
+        if any_bound:
+            handles.append(
+                Line2D([], [], color="#555555", ls="", marker=AT_LEAST, ms=9,
+                       label="at least (GD censored)")
+            )  # fmt: skip
+        handles.append(Line2D([], [], color="#555555", lw=1.2, ls="--", label="theory (quadratic)"))
         fig.legend(handles=handles, loc="outside upper center", ncols=2)
     alt = (
-        "Log-log chart: the speedup of the best momentum method over gradient descent against "
-        "the condition number κ, one line per objective, with confidence intervals, a line at 1 "
-        "(no speedup) and the theoretical ratio for a quadratic. " + "; ".join(described) + "."
+        "Log-log chart: the best momentum method's held-out speedup over gradient descent "
+        "against the condition number κ, one line per objective, with confidence intervals, a "
+        "line at 1 (no speedup) and the theoretical ratio for a quadratic. "
+        + "; ".join(described)
+        + "."
     )
     caption = (
-        "The answer at a glance: how many times fewer iterations the best "
-        "momentum method needed than GD, each at its best tuning, per objective and κ (bars: "
-        "confidence intervals; open markers: not significant). Dashed: what theory predicts for "
-        "a quadratic at optimal tuning (GD's iterations ÷ heavy ball's, growing like √κ). "
-        "Above the grey line at 1, momentum wins."
-    )
+        "The answer at a glance: how many times fewer iterations the best momentum method needed "
+        "than GD, tuned on some starts and measured on the others: the comparisons of the "
+        "verdict and the matrix, per objective and κ (bars: confidence intervals; filled: "
+        "faster, the interval above 1; open: no detectable difference"
+        + ("; arrow up: at least this much, GD did not converge within the budget" if any_bound
+           else "")
+        + "; ties at κ = 1 are left out). Dashed: what theory predicts for a quadratic at optimal "
+        "tuning (GD's iterations ÷ heavy ball's, growing like √κ). Above the grey line at 1, "
+        "momentum wins."
+    )  # fmt: skip
     return _finish(fig, "fig-hero", "Speedup of momentum over GD", alt, caption, "hero")
 
 

@@ -70,6 +70,17 @@ def _best_comparison(rows: list[dict]) -> dict | None:
     return max(rows, key=lambda r: num(r["speedup"])) if rows else None
 
 
+def best_per_kappa(comparisons: list[dict], obj: str) -> dict[float, dict]:
+    """Per kappa, the comparison the matrix, the sentences and the hero figure show for ``obj``:
+    the largest held-out speedup of a momentum method over the baseline (ties left out)."""
+    by_k = defaultdict(list)
+    for r in comparisons:
+        if r["objective"] == obj:
+            by_k[float(r["kappa"])].append(r)
+    cells = {k: _best_comparison(by_k[k]) for k in sorted(by_k)}
+    return {k: c for k, c in cells.items() if c is not None}
+
+
 def _censored_words(c: dict, base: str) -> str:
     if num(c.get("baseline_median_iter")) is None:
         return f"{base} did not converge within the budget on at least half the starts"
@@ -114,11 +125,7 @@ def speedups(comparisons, best, objectives, config, level: str) -> dict:
     sentences, matrix = [], []
     for obj in objectives:
         ks = [k for k in all_kappas if by_obj_k.get((obj, k))]
-        cells = {}
-        for k in ks:
-            c = _best_comparison(by_obj_k[(obj, k)])
-            if c:
-                cells[k] = c
+        cells = best_per_kappa(comparisons, obj)
         parts = []
         if cells:
             k_top = max(cells)
