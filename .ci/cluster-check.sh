@@ -2,7 +2,7 @@
 # The cluster check: the quick preset through workflow/profiles/slurm on a real single-node SLURM
 # (with accounting), compared byte for byte with a local run, plus one fault. As root on Debian 12.
 #
-#   .ci/cluster-check.sh          # what .ci/run runs after the tests (about 10 minutes)
+#   .ci/cluster-check.sh          # what .ci/run runs after the tests (about 13 minutes under load)
 #
 # 1. brings SLURM up (.ci/slurm/cluster.sh up) and installs the plugin (python3 tasks.py cluster)
 # 2. runs the quick preset locally, through SLURM and locally again, each in its own copy of the
@@ -11,7 +11,7 @@
 # 3. compares every table under results/tables with the local run's, byte for byte
 # 4. fault: a third copy runs with --slurm-status-command squeue; one simulation job is cancelled
 #    (scancel) while it runs; the run must notice, retry it, finish, and give the same tables
-# 5. (CLUSTER_CHECK_SACCT_FAULT=1, about 6 minutes more) a fourth copy, default sacct status: a
+# 5. (CLUSTER_CHECK_SACCT_FAULT=1, about 6 minutes more) a fifth copy, default sacct status: a
 #    running simulation job is cancelled; the check waits until the run's other jobs are done and
 #    Snakemake still waits, interrupts it (SIGTERM, then SIGINT, SIGKILL as a last resort),
 #    runs --unlock and the same command again, and compares the tables (docs/cluster.md)
