@@ -23,6 +23,7 @@ With ``--pipeline``, measured side by side in one run, in temporary copies of th
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import sys
@@ -79,6 +80,12 @@ def measure(path: Path, runs: int, width: int) -> dict:
     }
 
 
+def _wall_cpu(tsv: Path) -> tuple[float, float]:
+    """A Snakemake benchmark file's wall time and CPU time, in seconds."""
+    head, row = (line.split("\t") for line in tsv.read_text().splitlines()[:2])
+    return float(row[head.index("s")]), float(row[head.index("cpu_time")])
+
+
 def pipeline(config: dict | None, cores: int) -> None:
     """(1)-(3) of the module docstring, printed."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,23 +99,29 @@ def pipeline(config: dict | None, cores: int) -> None:
         t0 = time.perf_counter()
         n = sum(len(simulate_job(j)[0]) for j in jobs)
         t_proc = time.perf_counter() - t0
+        load0 = os.getloadavg()[0]
         start = time.time()
         snakemake(root, "--cores", str(cores), "--configfile", cfg_file, timeout=7200)
         end = time.time()
+        load1 = os.getloadavg()[0]
         sims_done = (root / "results" / "tables" / "simulations.csv").stat().st_mtime
         cold = end - start
-        print(f"{cfg_file}: {n} simulations in {len(jobs)} simulation jobs, {cores} cores")
+        print(f"{cfg_file}: {n} simulations in {len(jobs)} simulation jobs, {cores} cores "
+              f"(load average {load0:.1f} before the pipeline, {load1:.1f} after)")  # fmt: skip
         print(f"  (1) cold pipeline, simulations to report: {cold:8.1f} s")
         print(f"      the same simulations in one process:   {t_proc:8.1f} s")
         print(f"      ratio: {cold / t_proc:.2f}  (goal <= 2)")
         post = end - sims_done
         print(f"  (2) after simulations.csv (statistics, figures, report): {post:.1f} s of "
               f"{cold:.1f} s = {100 * post / cold:.0f}%  (goal <= 25%)")  # fmt: skip
-        figs = sorted((root / "results" / "benchmarks" / "figures").glob("*.tsv"))
-        fig_s = [float(f.read_text().splitlines()[1].split()[0]) for f in figs]
-        rep = (root / "results" / "benchmarks" / "report.tsv").read_text().splitlines()[1]
-        print(f"      {len(figs)} figure jobs, {sum(fig_s):.1f} s summed, slowest "
-              f"{max(fig_s):.1f} s; report (assembly) {float(rep.split()[0]):.1f} s")  # fmt: skip
+        bench = root / "results" / "benchmarks"
+        figs = sorted((bench / "figures").glob("*.tsv"))
+        fig_s = [_wall_cpu(f) for f in figs]
+        (sw, sc), (rw, rc) = _wall_cpu(bench / "summarise.tsv"), _wall_cpu(bench / "report.tsv")
+        print(f"      summarise {sw:.1f} s ({sc:.1f} s CPU); {len(figs)} figure jobs, "
+              f"{sum(w for w, _ in fig_s):.1f} s summed ({sum(c for _, c in fig_s):.1f} s CPU), "
+              f"slowest {max(w for w, _ in fig_s):.1f} s; report (assembly) {rw:.1f} s "
+              f"({rc:.1f} s CPU)")  # fmt: skip
         cfg = yaml.safe_load((root / cfg_file).read_text())
         obj = list(cfg["objectives"])[-1]
         spec = cfg["objectives"][obj]

@@ -142,5 +142,6 @@ def read_figure(meta: str | os.PathLike) -> figures.Fig | None:
 def figure_job(kind, objective, tables_dir, config, objectives, png, meta) -> None:
     """Rule figure: draw one figure from the tables it needs and write it."""
     names = STUDY_FIGURES.get(kind) or OBJECTIVE_FIGURES[kind]
-    fig = draw(kind, objective, load_tables(tables_dir, names), config, objectives)
+    tables = load_tables(tables_dir, names, objective)  # only its objective's rows, if one
+    fig = draw(kind, objective, tables, config, objectives)
     write_figure(fig, png, meta)
