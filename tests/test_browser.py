@@ -4,9 +4,9 @@ Chromium is driven over its DevTools pipe (``momentumlab.report.browser``, stand
 only). Checks: no console errors or failed loads, nothing requested but the file itself and
 data: URIs, every image decoded with a non-zero natural size, at 1400 and 420 CSS px: the
 verdict paragraph in the first screen, one section per objective, every figure's smallest
-text at least 11 CSS px as displayed, and no sideways scrolling of the page. Full-page
-screenshots and the timings are saved under ``test-artifacts/``. Without Chromium the test fails
-when CI=true and is skipped otherwise.
+text at least 11 CSS px as displayed, the hero figure within its column, and no sideways
+scrolling of the page. Full-page screenshots and the timings are saved under
+``test-artifacts/``. Without Chromium the test fails when CI=true and is skipped otherwise.
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ LAYOUT_JS = """(() => {
     verdict: verdict ? verdict.textContent.trim() : '',
     verdictTop: verdict ? box(verdict).top + scrollY : null,
     heroTop: hero ? box(hero).top + scrollY : null,
+    // how far the hero's image reaches past the column it sits in (it is never shrunk)
+    heroOver: hero ? box(hero.querySelector('img')).right - box(hero.parentElement).right : null,
     sections: [...document.querySelectorAll('section.objective h2')]
       .map(h => h.firstChild.textContent.trim()),
     overflow: document.documentElement.scrollWidth > document.documentElement.clientWidth,
@@ -115,6 +117,8 @@ def test_report_renders_cleanly_in_chromium(chromium, report_html, width):
     assert layout["verdictTop"] < layout["viewport"] / 2
     if width >= 1000:  # beside the verdict on a desktop; below it on a phone
         assert layout["heroTop"] < layout["viewport"]
+    # the hero fits its column at its natural size (at 420 px, 365 px beside a 15-px scrollbar)
+    assert layout["heroOver"] <= 0.5, f"the hero overflows its column by {layout['heroOver']} px"
     # one section per objective of the study, in the config's order
     objectives = list(yaml.safe_load((report_html.parents[2] / QUICK).read_text())["objectives"])
     assert layout["sections"] == objectives
