@@ -121,7 +121,7 @@ def pipeline(config: dict | None, cores: int) -> None:
         print(f"      summarise {sw:.1f} s ({sc:.1f} s CPU); {len(figs)} figure jobs, "
               f"{sum(w for w, _ in fig_s):.1f} s summed ({sum(c for _, c in fig_s):.1f} s CPU), "
               f"slowest {max(w for w, _ in fig_s):.1f} s; report (assembly) {rw:.1f} s "
-              f"({rc:.1f} s CPU)")  # fmt: skip
+              f"({rc:.1f} s CPU; CPU as Snakemake samples it: a lower bound)")  # fmt: skip
         cfg = yaml.safe_load((root / cfg_file).read_text())
         obj = list(cfg["objectives"])[-1]
         spec = cfg["objectives"][obj]

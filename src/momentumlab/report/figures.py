@@ -325,10 +325,6 @@ def theory_speedup(kappas: np.ndarray, tol: float) -> np.ndarray:
     return np.array(out)
 
 
-def _true(x) -> bool:
-    return x in (True, "true", 1)
-
-
 AT_LEAST = "$\\uparrow$"  # the marker of a lower bound: the true speedup lies above it
 
 
@@ -336,7 +332,7 @@ def _hero_point(ax, x: float, r: dict, c: str, marker: str) -> str:
     """One comparison: a filled marker when faster (interval above 1), an open one when there is
     no detectable difference, an arrow up from it when the speedup is a lower bound (GD was
     censored: the interval has no upper end). Returns its words for the alt text."""
-    from .summary import finding
+    from .summary import _true, finding  # summary imports this module
 
     s, lo, hi = num(r["speedup"]), num(r.get("speedup_ci_low")), num(r.get("speedup_ci_high"))
     bound = _true(r.get("speedup_lower_bound"))
@@ -363,6 +359,8 @@ def _hero_point(ax, x: float, r: dict, c: str, marker: str) -> str:
 def hero_figure(comparisons, objectives, config) -> Fig | None:
     """The answer in one panel: the best momentum method's held-out speedup over GD against
     kappa, the same comparisons the verdict and the matrix give, beside theory's ratio."""
+    from .summary import _true
+
     objs = [o for o in objectives if best_speedups(comparisons, o)]
     if not objs:
         return None
