@@ -43,8 +43,9 @@ FIG_FIELDS = (
 
 # what each kind of figure shows, in one sentence (the captions of ``snakemake --report``)
 WHAT = {
-    "hero": "The best momentum method's speedup over GD against κ, per objective, beside the "
-    "speedup theory predicts on a quadratic.",
+    "hero": "The best momentum method's held-out speedup over GD against κ, per objective (the "
+    "verdict's comparisons; 'at least' when GD was censored), beside the speedup theory "
+    "predicts on a quadratic.",
     "lecture": "The lecture's picture: GD and momentum paths over the level sets of a 2-D "
     "valley, with iteration numbers, and their gaps on a linear iteration axis.",
     "kappa": "Iterations to the tolerance against κ at each method's best tuning, with fitted "
