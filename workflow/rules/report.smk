@@ -3,6 +3,7 @@
 
 import re
 
+from momentumlab.catalogue import REPORT_DOWNLOADS  # the table catalogue's list
 from momentumlab.report.jobs import (
     OBJECTIVE_FIGURES,
     STUDY_FIGURES,
@@ -11,8 +12,6 @@ from momentumlab.report.jobs import (
     figure_settings,
     report_caption,
 )
-
-REPORT_DOWNLOADS = ["best", "comparisons", "cells", "slopes", "noise", "status_counts"]
 
 
 rule lecture:
