@@ -9,14 +9,16 @@ against a direct simulation in the original coordinates).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import momentumlab as ml
-from momentumlab import methods, stats, theory
-from momentumlab.config import load_schema
+from momentumlab import methods, naming, stats, theory
+from momentumlab.config import load_schema, load_study
 from momentumlab.engine import canonical_for, run_batch
 from momentumlab.errors import ConfigError
 from momentumlab.methods import METHODS, Method
@@ -24,6 +26,7 @@ from momentumlab.objectives import OBJECTIVES, make_objective, quadratic_theory
 from momentumlab.report import figures
 from momentumlab.report.explorer import method_specs
 from momentumlab.report.render import update_rules
+from momentumlab.study import simulate_job
 
 SCALE = np.array([1.0, 0.5, 0.25, 2.0, 1.5])  # the toy's fixed per-coordinate step factors
 
@@ -41,16 +44,19 @@ def _coordinatewise():
     return init, update
 
 
-TOY = Method(
-    "coordinatewise",
-    *_coordinatewise(),
-    hyperparameters=("alpha",),
+TOY = replace(
+    METHODS["gd"],
+    name="coordinatewise",
+    **dict(zip(("init", "update"), _coordinatewise(), strict=True)),
     equivariant=False,
     label="coordinate-wise GD",
     full_label="coordinate-wise GD (a test toy)",
     color="#CC79A7",
     equation="w ← w − α (g ⊙ s)",
     doc="A toy: GD with a fixed step factor per coordinate.",
+    theory=None,
+    family="other",
+    traced=False,
 )
 
 
@@ -192,3 +198,59 @@ def test_an_equivariant_method_still_gets_the_eigenbasis_and_the_same_numbers():
     k = int(fast.stopped_at[0])
     np.testing.assert_allclose(fast.path[0, :k], slow.path[0, :k], rtol=1e-9, atol=1e-12)
     assert fast.status[0] == "converged" and math.isfinite(fast.final_gap[0])
+
+
+# ------------------------------------------------------------ docs/adding-a-method.md works
+
+
+def _doc_example() -> str:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "adding-a-method.md").read_text()
+    return re.search(r"```python\n(.*?)```", text, re.S).group(1)
+
+
+def _schema_with(name: str) -> dict:
+    """The config schema with ``name`` added to its method enums (the doc's step 2)."""
+    s = load_schema()
+    s["properties"]["methods"]["items"]["enum"].append(name)
+    s["properties"]["alphas"]["oneOf"][1]["propertyNames"]["enum"].append(name)
+    return s
+
+
+def test_the_worked_example_runs(monkeypatch):
+    code = _doc_example()
+    try:
+        exec(code, {"np": np, "Method": Method, "METHODS": METHODS})  # noqa: S102 - our doc
+        # the job wildcard's method pattern is a view of the registry taken at import time
+        monkeypatch.setitem(naming.WILDCARDS, "method", "|".join(METHODS))
+        adam = METHODS["adam"]
+        assert not adam.equivariant and adam.theory is None and adam.takes("beta")
+        cfg = {
+            "objectives": {"rot": {"type": "quadratic", "dim": 4, "rotate": True}},
+            "kappas": [10],
+            "methods": ["gd", "adam"],
+            "alpha_unit": "inv_L",
+            "alphas": {"gd": [1.0, 1.9], "adam": [0.01, 0.03]},
+            "betas": [0.5, 0.9],
+            "seeds": 6,
+            "max_iter": 300,
+            "stats": {"bootstrap_resamples": 100},
+        }
+        with pytest.raises(ConfigError, match="adam"):
+            load_study(cfg)  # the schema of this repo does not list it
+        plan = load_study(cfg, schema=_schema_with("adam"))
+        assert [len(j.points) for j in plan.jobs] == [2, 4]  # adam: 2 alphas x 2 betas
+        sims = [row for job in plan.jobs for row in simulate_job(job)[0]]
+        t = stats.summarise(sims, n_resamples=100)
+        assert [r["method"] for r in t["comparisons"]] == ["adam"]  # compared with gd
+        assert all(r["theory_slope"] is None for r in t["slopes"] if r["method"] == "adam")
+        # rotated quadratic, non-equivariant: the engine's run is the direct one, unrotated
+        obj = make_objective("quadratic", 10.0, dim=4, rotate=True)
+        start = np.array([[0.7, -1.0, 0.4, 1.1]])
+        res = run_batch(obj, adam, [0.03], [0.9], start, max_iter=60, keep_path=True)
+        w, state = start.copy(), adam.init(start)
+        for k in range(1, 61):
+            delta, state = adam.update(obj.grad(w), state, 0.03, 0.9)
+            w = w + delta
+            np.testing.assert_allclose(res.path[0, k], w[0], rtol=1e-12, atol=1e-15)
+    finally:
+        METHODS.pop("adam", None)

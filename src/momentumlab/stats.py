@@ -61,7 +61,8 @@ from .objectives import quadratic_theory
 from .rng import derive_key
 from .tables import number
 
-MOMENTUM_FAMILY = momentum_family()  # compared with BASELINE (views of the method registry)
+# traces whose beta = 0 is gd (the note on such cells; the noise table's effective step)
+MOMENTUM_FAMILY = momentum_family()
 
 # Stands in for +inf in bootstrap quantiles (interpolating inf - inf gives NaN); a bound that
 # touches it is beyond every observed value and is reported as empty.
@@ -731,7 +732,7 @@ def _comparisons(groups: dict, held: dict, best_cell: dict, confidence: float) -
     for okm in sorted(groups):
         objective, kappa, method = okm
         gkey = (objective, kappa, BASELINE)
-        if method not in MOMENTUM_FAMILY or gkey not in groups:
+        if method == BASELINE or gkey not in groups:  # every other method is compared
             continue
         g, m = held[gkey], held[okm]
         budget = max(groups[gkey].budget, groups[okm].budget)
@@ -830,6 +831,7 @@ def _slopes(groups, held, best, confidence: float, slope_min_kappa: float) -> li
         g = groups[okms[0] if okms else sorted(k for k in groups if k[0] == objective)[0]]
         otype = g.first["objective_type"]
         stochastic = any(groups[k].stochastic for k in groups if k[0] == objective)
+        has_theory = theory.has_theory(method)
         out.append(
             {
                 "objective": objective,
@@ -843,8 +845,8 @@ def _slopes(groups, held, best, confidence: float, slope_min_kappa: float) -> li
                 "slope_ci_high": number(hi),
                 "intercept": fit["intercept"],
                 "slope_in_sample": in_sample["slope"],
-                "theory_slope": float(theory.kappa_slope(method)),
-                "theory_applies": quadratic_theory(otype) and not stochastic,
+                "theory_slope": theory.kappa_slope(method) if has_theory else None,
+                "theory_applies": quadratic_theory(otype) and not stochastic and has_theory,
             }
         )
     return [_pick(r, "slopes") for r in out]
