@@ -44,20 +44,20 @@ def _coordinatewise():
     return init, update
 
 
-TOY = replace(
-    METHODS["gd"],
-    name="coordinatewise",
-    **dict(zip(("init", "update"), _coordinatewise(), strict=True)),
-    equivariant=False,
-    label="coordinate-wise GD",
-    full_label="coordinate-wise GD (a test toy)",
-    color="#CC79A7",
-    equation="w ← w − α (g ⊙ s)",
-    doc="A toy: GD with a fixed step factor per coordinate.",
-    theory=None,
-    family="other",
-    traced=False,
-)
+TOY_FACTS = {
+    "name": "coordinatewise",
+    "equivariant": False,
+    "label": "coordinate-wise GD",
+    "full_label": "coordinate-wise GD (a test toy)",
+    "color": "#CC79A7",
+    "equation": "w ← w − α (g ⊙ s)",
+    "doc": "A toy: GD with a fixed step factor per coordinate.",
+    "theory": None,
+    "family": "other",
+    "traced": False,
+}
+_INIT, _UPDATE = _coordinatewise()
+TOY = replace(METHODS["gd"], init=_INIT, update=_UPDATE, **TOY_FACTS)
 
 
 @pytest.fixture

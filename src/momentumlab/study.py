@@ -172,7 +172,7 @@ def simulate_job(spec: JobSpec | dict) -> tuple[list[dict], list[dict]]:
         "objective_type": spec.objective_type, "stochastic": bool(obj.stochastic),
         "mu": obj.mu, "L": obj.L, "tol": spec.tol, "max_iter": spec.max_iter,
     }  # fmt: skip
-    sims = [{**row, **job} for row in grid.rows]
+    sims = [{c: {**row, **job}[c] for c in SIM_COLUMNS} for row in grid.rows]
     res, n_s, abs_alpha, pts = grid.result, grid.starts, grid.alphas, grid.betas
     curves = []
     with np.errstate(invalid="ignore"):
