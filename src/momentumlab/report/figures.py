@@ -373,8 +373,8 @@ def hero_figure(comparisons, objectives, config) -> Fig | None:
 
 
 TUNING_STYLES = {  # the lecture picture's paths: colour, line style, label
-    "gd": ("#333333", "-", "GD at 2/(L + μ)"),
-    "optimal": ("#0072B2", "-", "momentum, optimal"),
+    "gd": (color("gd"), "-", "GD at 2/(L + μ)"),
+    "optimal": (color("momentum"), "-", "momentum, optimal"),
     "critical": ("#56B4E9", "--", "momentum, critically damped"),
 }
 HALO = patheffects.withStroke(linewidth=2.2, foreground="white")
