@@ -6,10 +6,12 @@ STATS_TABLES = ["cells", "best", "comparisons", "slopes", "noise", "status_count
 rule summarise:
     input:
         sims="results/tables/simulations.csv",
+        search=search_table(),  # refine.smk: which fold's chain searched which point
     output:
         **{name: f"results/tables/{name}.csv" for name in STATS_TABLES},
     params:
         settings=config["stats"],
+        refine=REFINE.as_params(),
     log:
         "results/logs/summarise.log",
     benchmark:
