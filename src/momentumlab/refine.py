@@ -48,8 +48,8 @@ from .api import to_absolute
 from .engine import CONVERGED
 from .methods import METHODS
 from .naming import fmt, point_shard
-from .stats import censored_quantile, select_columns
-from .study import JobSpec, shards
+from .stats import censored_quantile
+from .study import JobSpec, ema_alpha, shards
 from .tables import read_csv
 
 SEARCH_COLUMNS = [
@@ -85,11 +85,13 @@ class Settings:
 
     rounds: int = 2
     points: int = 1
+    centres: int = 3
     stop_fraction: float = 0.01
     extend_factor: float = 10.0
     folds: int = 2
     alpha_unit: str = "inv_L"
     points_per_job: object = "all"
+    effective: bool = False  # momentum_step: effective (EMA momentum searched in alpha (1 - beta))
 
     @classmethod
     def from_config(cls, config: dict) -> Settings:
@@ -97,11 +99,13 @@ class Settings:
         return cls(
             rounds=int(r.get("rounds", 2)) if r.get("enabled", True) else 0,
             points=int(r.get("points", 1)),
+            centres=int(r.get("centres", 3)),
             stop_fraction=float(r.get("stop_fraction", 0.01)),
             extend_factor=float(r.get("extend_factor", 10.0)),
             folds=int((config.get("stats") or {}).get("folds", 2)),
             alpha_unit=str(config.get("alpha_unit", "inv_L")),
             points_per_job=config.get("points_per_job", "all"),
+            effective=config.get("momentum_step") == "effective",
         )
 
     def as_params(self) -> dict:
@@ -209,7 +213,9 @@ def _truth(v) -> bool:
 @dataclasses.dataclass(frozen=True)
 class Geometry:
     """What bounds one (objective, kappa, method)'s search: theory's mu and L, the unit of the
-    points' alphas, and the limits (in u = log alpha and v = log(1 - beta))."""
+    points' alphas, and the limits, in the search coordinates u = log(step) and v = log(1 -
+    beta), where the step is alpha, or for EMA momentum with ``momentum_step: effective`` its
+    effective step alpha (1 - beta) (heavy ball's alpha: the two then search alike)."""
 
     method: str
     mu: float
@@ -218,25 +224,44 @@ class Geometry:
     u_lo: float
     u_hi: float
     v_lo: float  # v_hi is 0: beta >= 0
+    effective: bool = False
 
     @classmethod
-    def of(cls, method, mu, L, unit, coarse: list[tuple[float, float]], extend_factor: float):
-        u = [math.log(a) for a, _ in coarse]
-        v = [math.log1p(-b) for _, b in coarse]
+    def of(cls, method, mu, L, unit, coarse, extend_factor: float, effective: bool = False):
+        eff = bool(effective and METHODS[method].ema)
+        geo = cls(method, float(mu), float(L), unit, 0.0, 0.0, 0.0, eff)
+        u, v = zip(*(geo.uv(p) for p in coarse), strict=True)
         f = math.log(max(float(extend_factor), 1.0))
-        return cls(method, float(mu), float(L), unit, min(u) - f, max(u) + f, min(v) - f)
+        return dataclasses.replace(geo, u_lo=min(u) - f, u_hi=max(u) + f, v_lo=min(v) - f)
 
     @property
     def uses_beta(self) -> bool:
         return METHODS[self.method].uses_beta
 
-    def stable(self, u, v) -> np.ndarray:
-        alpha = to_absolute(np.exp(np.asarray(u, float)), self.unit, self.L)
-        beta = -np.expm1(np.asarray(v, float))
+    def uv(self, point) -> tuple[float, float]:
+        """A point (alpha in the study's unit, beta) -> its search coordinates (u, v)."""
+        a, b = float(point[0]), float(point[1])
+        v = math.log1p(-b)
+        return math.log(a) + (v if self.effective else 0.0), v
+
+    def point(self, u: float, v: float) -> tuple[float, float]:
+        """(u, v) -> the point (alpha, beta) it rounds to: the step to 5 significant digits,
+        1 - beta to 4 (short, stable names)."""
+        step = float(f"{math.exp(u):.{ALPHA_DIGITS}g}")
+        beta = 0.0
+        if v < 0:
+            beta = float(f"{1.0 - float(f'{math.exp(v):.{GAP_DIGITS}g}'):.12g}")
+        return (ema_alpha(step, beta) if self.effective else step), beta
+
+    def stable(self, u, v) -> bool:
+        beta = -math.expm1(v)
+        step = math.exp(u)
+        alpha = float(to_absolute(step / (1.0 - beta) if self.effective else step, self.unit,
+                                  self.L))  # fmt: skip
         try:
-            return np.asarray(theory.is_stable(self.method, alpha, beta, self.mu, self.L))
+            return bool(theory.is_stable(self.method, alpha, beta, self.mu, self.L))
         except Exception:  # noqa: BLE001 - a method without theory: no boundary known
-            return np.ones(np.shape(alpha), dtype=bool)
+            return True
 
 
 def _boundary(geo: Geometry, axis: int, b: tuple, end: float) -> float:
@@ -273,6 +298,8 @@ def side(geo: Geometry, values: np.ndarray, b: tuple, axis: int, sign: int, n: i
         if end > hi or end < lo:
             end = min(max(end, lo), hi)
             reason = BETA_ZERO if axis == 1 and sign > 0 else EXTEND
+            if abs(end - x) < 1e-12:
+                return [], edge, reason
     probe = (end, b[1]) if axis == 0 else (b[0], end)
     if not geo.stable(*probe):
         end = _boundary(geo, axis, b, end)
@@ -283,47 +310,39 @@ def side(geo: Geometry, values: np.ndarray, b: tuple, axis: int, sign: int, n: i
     return [x + (end - x) * j / steps for j in range(1, take + 1)], edge, reason
 
 
-def _rounded(u: float, v: float) -> tuple[float, float]:
-    """(alpha, beta) of (u, v), alpha to 5 significant digits and 1 - beta to 4."""
-    a = float(f"{math.exp(u):.{ALPHA_DIGITS}g}")
-    if v >= 0:
-        return a, 0.0
-    gap = float(f"{math.exp(v):.{GAP_DIGITS}g}")
-    return a, float(f"{1.0 - gap:.12g}")
-
-
-def _axes(points: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
-    u = np.unique([math.log(a) for a, _ in points])
-    v = np.unique([math.log1p(-b) for _, b in points])
-    return u, v
+def _axes(geo: Geometry, points) -> tuple[np.ndarray, np.ndarray]:
+    uv = np.round([geo.uv(p) for p in points], 12)
+    return np.unique(uv[:, 0]), np.unique(uv[:, 1])
 
 
 def propose(geo: Geometry, searched: list[tuple[float, float]], best: tuple[float, float], n: int):
     """A chain's new points around its best point (in the points' unit: (alpha, beta))."""
-    u, v = _axes(searched)
-    b = (math.log(best[0]), math.log1p(-best[1]))
+    u, v = _axes(geo, searched)
+    b = geo.uv(best)
     us = [b[0], *side(geo, u, b, 0, -1, n)[0], *side(geo, u, b, 0, +1, n)[0]]
     vs = [b[1]]
     if geo.uses_beta:
         vs += [*side(geo, v, b, 1, -1, n)[0], *side(geo, v, b, 1, +1, n)[0]]
-    have = {(float(a), float(be)) for a, be in searched}
-    out = set()
+
+    def key(p):  # equal up to rounding (an EMA alpha is step / (1 - beta))
+        return tuple(round(c, 9) for c in geo.uv(p))
+
+    have = {key(p) for p in searched}
+    out = {}
     for x in us:
         for y in vs:
-            p = _rounded(x, y)
-            if p in have or p[1] >= 1:
-                continue
-            if geo.stable(math.log(p[0]), math.log1p(-p[1])):
-                out.add(p)
-    return sorted(out)
+            p = geo.point(x, y)
+            if key(p) not in have and p[1] < 1 and geo.stable(*geo.uv(p)):
+                out.setdefault(key(p), p)
+    return sorted(out.values())
 
 
 def edge_of(geo: Geometry, searched: list[tuple[float, float]], best: tuple[float, float]):
     """(edge, reason): is ``best`` on an edge of what was searched, and what stopped the search
     there: :data:`STABILITY`, :data:`BETA_ZERO`, :data:`EXTEND`, else :data:`ENDED` (the rounds
     ran out, or refinement is off). Reasons of several edges are joined by '; '."""
-    u, v = _axes(searched)
-    b = (math.log(best[0]), math.log1p(-best[1]))
+    u, v = _axes(geo, searched)
+    b = geo.uv(best)
     found = []
     for axis, values in ((0, u), (1, v)) if geo.uses_beta else ((0, u),):
         for sign in (-1, 1):
@@ -360,18 +379,26 @@ class _Cells:
         self.mu, self.L = float(first["mu"]), float(first["L"])
 
 
+def chain_ranking(cells: _Cells, absolute: list[tuple[float, float]], train: np.ndarray):
+    """The points (indices into ``absolute``) that converged on every seed of ``train``, best
+    first by the statistics' rule (:func:`momentumlab.stats.select_columns`: median, then mean,
+    then alpha_L, beta, alpha), each with its median on ``train``."""
+    where = {}
+    for i, p in enumerate(absolute):
+        where.setdefault(cells.index[p], i)
+    T = cells.X[sorted(where)][:, train]
+    ok = np.all(np.isfinite(T), axis=1)
+    med = censored_quantile(T, 0.5)
+    mean = T.mean(axis=1)
+    order = sorted(np.nonzero(ok)[0], key=lambda i: (med[i], mean[i], i))
+    idx = sorted(where)
+    return [(where[idx[i]], float(med[i])) for i in order]
+
+
 def chain_best(cells: _Cells, absolute: list[tuple[float, float]], train: np.ndarray):
-    """The index (into ``absolute``) of the best of these points on the seeds ``train`` (the
-    statistics' rule, :func:`momentumlab.stats.select_columns`) and its median, or None."""
-    idx = sorted({cells.index[p] for p in absolute})
-    if not idx:
-        return None
-    s = int(select_columns(cells.X[idx][:, None, :], train)[0])
-    if s < 0:
-        return None
-    chosen = idx[s]
-    where = {cells.index[p]: i for i, p in enumerate(absolute)}
-    return where[chosen], float(censored_quantile(cells.X[chosen, train], 0.5))
+    """(index into ``absolute``, median on ``train``) of the best point, or None."""
+    ranking = chain_ranking(cells, absolute, train)
+    return ranking[0] if ranking else None
 
 
 def chains(seeds: np.ndarray, folds: int) -> dict[int, np.ndarray]:
@@ -406,7 +433,9 @@ def refine_round(
             s["alpha"] = float(to_absolute(s["point_alpha"], unit, cells.L))
         out.extend(srows)
         coarse = [(s["point_alpha"], s["beta"]) for s in srows if s["round"] == 0]
-        geo = Geometry.of(key[2], cells.mu, cells.L, unit, coarse, settings.extend_factor)
+        geo = Geometry.of(
+            key[2], cells.mu, cells.L, unit, coarse, settings.extend_factor, settings.effective
+        )
         for fold, train in chains(cells.seeds, settings.folds).items():
             mine = [s for s in srows if s["fold"] is None or s["fold"] == fold]
             pts = sorted({(s["point_alpha"], s["beta"]) for s in mine})
@@ -449,9 +478,10 @@ def normalise_search(rows: Iterable[dict]) -> list[dict]:
 def _chain_step(geo, cells, mine, pts, train, round_, settings) -> list[tuple]:
     """One chain's proposals for this round (empty: it stops)."""
     absolute = [(float(to_absolute(a, geo.unit, geo.L)), b) for a, b in pts]
-    best = chain_best(cells, absolute, train)
-    if best is None:
+    ranking = chain_ranking(cells, absolute, train)
+    if not ranking:
         return []
+    best = ranking[0]
     b = pts[best[0]]
     edge, _ = edge_of(geo, pts, b)
     if round_ > 1 and not edge:
@@ -461,7 +491,10 @@ def _chain_step(geo, cells, mine, pts, train, round_, settings) -> list[tuple]:
         )
         if prev is not None and prev[1] - best[1] < settings.stop_fraction * prev[1]:
             return []
-    return propose(geo, pts, b, settings.points)
+    out = set()
+    for i, _ in ranking[: settings.centres]:  # the landscape is rugged: several centres
+        out.update(propose(geo, pts, pts[i], settings.points))
+    return sorted(out)
 
 
 def run_round(
@@ -488,8 +521,9 @@ class GroupSearch:
     """What the statistics need to know about one (objective, kappa, method)'s search: each
     cell's round, which fold's chain searched it, and the geometry its edges are judged by."""
 
-    def __init__(self, method: str, rows: list[dict], unit: str, extend_factor: float):
+    def __init__(self, method, rows: list[dict], unit, extend_factor, effective=False):
         self.method, self.unit, self.extend_factor = method, unit, extend_factor
+        self.effective = effective
         self.point = {}  # (alpha absolute, beta) -> (alpha in unit, beta)
         self.round = {}
         self.folds: dict = {}  # (alpha, beta) -> set of folds, None = every fold (coarse)
@@ -522,7 +556,9 @@ class GroupSearch:
         return out
 
     def edge(self, cell: dict, mu: float, L: float) -> tuple[bool, str | None]:
-        geo = Geometry.of(self.method, mu, L, self.unit, self.coarse, self.extend_factor)
+        geo = Geometry.of(
+            self.method, mu, L, self.unit, self.coarse, self.extend_factor, self.effective
+        )
         return edge_of(geo, sorted(set(self.point.values())), self.point[self._key(cell)])
 
 
@@ -530,6 +566,7 @@ def search_index(search: list[dict] | None, settings: dict | None, cells: list[d
     """(objective, kappa, method) -> :class:`GroupSearch`. Without a search table every cell is
     a round-0 point of every fold, its edges judged without limits (refinement off)."""
     groups: dict[tuple, list[dict]] = {}
+    effective = False
     if search is None:
         unit, factor = "absolute", math.inf
         for c in cells:
@@ -540,9 +577,10 @@ def search_index(search: list[dict] | None, settings: dict | None, cells: list[d
     else:
         settings = Settings(**(settings or {}))
         unit, factor = settings.alpha_unit, settings.extend_factor
+        effective = settings.effective
         for r in normalise_search(search):
             groups.setdefault(_group_key(r), []).append(r)
-    return {k: GroupSearch(k[2], rows, unit, factor) for k, rows in groups.items()}
+    return {k: GroupSearch(k[2], rows, unit, factor, effective) for k, rows in groups.items()}
 
 
 def search_in_process(jobs: list[JobSpec], settings: Settings, objectives: list[str]):
