@@ -776,13 +776,15 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
             width=min(WIDTH, 2.1 * ncols + 1.7),
         )  # fmt: skip
         mappable = None
-        edge_best = False
+        edge_best, any_refined, edges = False, False, []
         tol = num(objective_setting(config, obj, "tol")) or 1e-6
         for i, m in enumerate(methods):
             for j, k in enumerate(kappas):
                 ax = axes[per * i, j]
                 sub = [r for r in crows if r["method"] == m and close(r["kappa"], k)]
                 sub = [r for r in sub if num(r.get("alpha_L")) and num(r.get("alpha_L")) > 0]
+                refined = [r for r in sub if (num(r.get("round")) or 0) > 0]
+                sub = [r for r in sub if not (num(r.get("round")) or 0) > 0] or refined
                 if not sub:
                     ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
                     ax.set_xticks([])
@@ -814,11 +816,29 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
                     xe, ye, np.ma.masked_where(~G, np.ones_like(Z)),
                     cmap=mcolors.ListedColormap(["#d9d9d9"]), shading="flat",
                 )  # fmt: skip
-                best_z = np.nanmin(Z) if np.isfinite(Z).any() else 1.0
+                rz = np.array([num(r.get("median_iter")) or np.nan for r in refined])
+                finite = np.concatenate([Z[np.isfinite(Z)], rz[np.isfinite(rz)]])
+                best_z = finite.min() if finite.size else 1.0
                 mappable = ax.pcolormesh(
                     xe, ye, np.ma.masked_invalid(np.clip(Z / best_z, 1.0, HEAT_RANGE)), cmap=cmap,
                     norm=norm, shading="flat",
                 )  # fmt: skip
+                if refined:  # the refinement's points, coloured alike, over the coarse grid
+                    rx = np.log10(_arr(refined, "alpha_L"))
+                    ry = _tb([num(r.get("beta")) or 0.0 for r in refined])
+                    ok = np.isfinite(rz)
+                    ax.scatter(rx[ok], ry[ok], c=np.clip(rz[ok] / best_z, 1.0, HEAT_RANGE),
+                               cmap=cmap, norm=norm, s=9, marker="o", edgecolors="white",
+                               linewidths=0.4, zorder=4)  # fmt: skip
+                    ax.scatter(rx[~ok], ry[~ok], s=6, marker="o", facecolors="none",
+                               edgecolors="#444444", linewidths=0.5, zorder=4)  # fmt: skip
+                    xe = np.array(
+                        [min(xe[0], rx.min() - 0.05), *xe[1:-1], max(xe[-1], rx.max() + 0.05)]
+                    )
+                    ye = np.array(
+                        [min(ye[0], ry.min() - 0.05), *ye[1:-1], max(ye[-1], ry.max() + 0.05)]
+                    )
+                    any_refined = True
                 if otype == "quadratic":
                     yy = np.linspace(ye[0], ye[-1], 200)
                     bb = np.clip(1 - 10.0 ** (-yy), 0.0, 1 - 1e-12)
@@ -836,8 +856,13 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
                     )  # fmt: skip
                 if b is not None and num(b.get("alpha_L")) and num(b.get("median_iter")):
                     bx, by = math.log10(b["alpha_L"]), _tb(num(b.get("beta")) or 0.0)
-                    edge = _on_edge(bx, x) or _on_edge(by, y)  # the optimum may lie outside
-                    edge_best |= edge
+                    edge = b.get("edge")  # the best table says (the whole search's edge)
+                    if edge is None:
+                        edge = _on_edge(bx, x) or _on_edge(by, y)  # the optimum may lie outside
+                    edge_best |= bool(edge)
+                    if edge:
+                        edges.append(f"{label(m)} at κ = {fmt.kappa(k)} ("
+                                     f"{b.get('edge_reason') or 'the grid ended'})")  # fmt: skip
                     ax.plot(
                         bx, by, marker="s", ms=7, mfc="none", mec=EDGE if edge else "black",
                         mew=1.6 if edge else 1.2, lw=0, zorder=5,
@@ -880,12 +905,17 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
             Patch(color="#d9d9d9", label="not converged"),
             Line2D([], [], ls="", marker="x", color="#444444", label="mostly diverged"),
             Line2D([], [], ls="", marker="_", color="#444444", mew=1.2, label="hit the budget"),
-            Line2D([], [], ls="", marker="s", mfc="none", mec="black", label="best in grid"),
+            Line2D([], [], ls="", marker="s", mfc="none", mec="black", label="best tuning"),
         ]
+        if any_refined:
+            handles.append(
+                Line2D([], [], ls="", marker="o", ms=4, mfc="#7f7f7f", mec="white",
+                       label="refined point (checkpoint rounds)")
+            )  # fmt: skip
         if edge_best:
             handles.append(
                 Line2D([], [], ls="", marker="s", mfc="none", mec=EDGE, mew=1.6,
-                       label="best at the grid's edge")
+                       label="best on an edge of the search")
             )  # fmt: skip
         if otype == "quadratic":
             handles += [
@@ -913,6 +943,10 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
            "optimum." if otype == "quadratic" else "")
     )  # fmt: skip
     caption = f"{obj}: the tuning landscape." + theory_text
+    if any_refined:
+        caption += " Dots are the points the adaptive refinement added around each best tuning."
+    if edges:
+        caption += " Still on an edge of what was searched: " + "; ".join(edges) + "."
     fid, title = f"fig-heatmap-{obj}", f"Tuning landscape on {obj}"
     return _finish(fig, fid, title, alt, caption, "heatmap", obj)
 
@@ -1078,6 +1112,7 @@ def speedup_figure(comparisons, best, objectives, config) -> Fig | None:
 def sensitivity_figure(obj, cells, best, config) -> Fig | None:
     """Median iterations against alpha L for several betas, per method, at the extreme kappas."""
     crows = [r for r in cells if r["objective"] == obj and num(r.get("alpha_L"))]
+    crows = [r for r in crows if not num(r.get("round"))]  # the coarse grid's lines only
     methods = method_order(r["method"] for r in crows)
     ks = kappas_of(crows)
     if not methods or not ks:
