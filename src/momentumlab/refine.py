@@ -83,10 +83,10 @@ ENDED = "search ended"  # refinement off, or refine.rounds used up
 class Settings:
     """What the refinement stage reads from the config (its ``refine`` block and more)."""
 
-    rounds: int = 2
-    points: int = 1
+    rounds: int = 3
+    points: int = 2
     centres: int = 3
-    stop_fraction: float = 0.01
+    stop_fraction: float = 0.0
     extend_factor: float = 10.0
     folds: int = 2
     alpha_unit: str = "inv_L"
@@ -97,10 +97,10 @@ class Settings:
     def from_config(cls, config: dict) -> Settings:
         r = config.get("refine") or {}
         return cls(
-            rounds=int(r.get("rounds", 2)) if r.get("enabled", True) else 0,
-            points=int(r.get("points", 1)),
+            rounds=int(r.get("rounds", 3)) if r.get("enabled", True) else 0,
+            points=int(r.get("points", 2)),
             centres=int(r.get("centres", 3)),
-            stop_fraction=float(r.get("stop_fraction", 0.01)),
+            stop_fraction=float(r.get("stop_fraction", 0.0)),
             extend_factor=float(r.get("extend_factor", 10.0)),
             folds=int((config.get("stats") or {}).get("folds", 2)),
             alpha_unit=str(config.get("alpha_unit", "inv_L")),
