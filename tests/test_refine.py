@@ -284,3 +284,19 @@ def test_cores_1_and_2_give_byte_identical_tables_with_refinement(tmp_path):
     # a warm run is a no-op, checkpoints included
     again = snakemake(one, target, "--cores", "2", "--configfile", "config/presets/tiny.yaml")
     assert "Nothing to be done" in again.stdout + again.stderr
+
+    # adding a beta reruns the momentum-family jobs and the checkpoints, never a GD job
+    def mtimes():
+        sims = one / "results" / "sims"
+        return {str(p.relative_to(sims)): p.stat().st_mtime_ns for p in sims.rglob("*.sims.csv")}
+
+    before = mtimes()
+    (one / "config" / "presets" / "tiny.yaml").write_text(
+        TINY.replace("[0.5, 0.8]", "[0.5, 0.8, 0.9]")
+    )
+    snakemake(one, target, "--cores", "2", "--configfile", "config/presets/tiny.yaml")
+    after = mtimes()
+    changed = {k for k in after if before.get(k) != after[k]}
+    gd = {k for k in before if "/gd/" in k}
+    assert gd and all(after[k] == before[k] for k in gd) and not any("/gd/" in k for k in changed)
+    assert "quad2d/kappa_100/heavy_ball/all.sims.csv" in changed

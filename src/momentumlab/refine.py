@@ -116,10 +116,15 @@ def describe(settings: Settings) -> str:
     """The line ``snakemake -n`` prints: refined jobs exist only once their checkpoint ran."""
     if not settings.rounds:
         return "Refinement: off (refine.enabled: false or refine.rounds: 0)."
+    stop = (
+        f"a chain stops below {settings.stop_fraction:g} improvement"
+        if settings.stop_fraction
+        else "every round runs"
+    )
     return (
         f"Refinement: after the coarse grid, up to {settings.rounds} round(s) of checkpoint "
-        f"'refine' (one chain per cross-fitting fold, {settings.points} new value(s) per axis "
-        f"and side, stop below {settings.stop_fraction:g} improvement); the refined "
+        f"'refine' (one chain per cross-fitting fold, around its {settings.centres} best "
+        f"points, {settings.points} new value(s) per axis and side; {stop}); the refined "
         f"simulation jobs are planned when each checkpoint has run, so a dry run lists only "
         f"the coarse jobs and the checkpoints."
     )
