@@ -19,7 +19,9 @@ Rules, in short (docs/tables.md has the long form):
   the best tuning is selected on the seeds of the *other* folds (rule below) and each seed of
   the fold is measured at that tuning: its *held-out* iteration count. Medians, speedups,
   slopes and paired tests are computed from held-out counts, so a selection is never evaluated
-  on the seeds it was selected on. In-sample numbers stay as ``*_in_sample`` columns.
+  on the seeds it was selected on. In-sample numbers stay as ``*_in_sample`` columns. With
+  adaptive refinement (``search``, :mod:`momentumlab.refine`) fold g's tuning is selected among
+  the coarse cells and the cells of chain g only, the chain that never saw fold g's seeds.
 - Selection rule (in-sample and per fold): among the cells in which every (training) run
   converged, the smallest median, then the smallest mean iterations, then the smallest alpha_L,
   then the smallest beta. No eligible cell: the held-out runs count as not converged.
