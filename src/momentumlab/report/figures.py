@@ -719,15 +719,16 @@ def theory_iterations_map(method: str, alpha_L, beta, kappa: float, tol: float) 
     return np.maximum(it, 1.0)
 
 
-def _theory_panel(ax, method, kappa, xe, ye, tol, cmap, norm) -> None:
+def _theory_panel(ax, method, kappa, xe, ye, tol, cmap, norm, effective=False) -> None:
     """The theory's (alpha L, beta) map on the measured panel's extents, per panel normalised,
-    with iso-iteration contours at ISO_LEVELS times its best."""
+    with iso-iteration contours at ISO_LEVELS times its best (x: alpha (1 - beta) L when
+    ``effective``)."""
     gx = np.linspace(xe[0], xe[-1], 120)
     gy = np.linspace(ye[0], ye[-1], 90)
     X, Y = np.meshgrid(gx, gy)
     B = np.clip(1 - 10.0 ** (-Y), 0.0, 1 - 1e-12)
     try:
-        T = theory_iterations_map(method, 10.0**X, B, kappa, tol)
+        T = theory_iterations_map(method, 10.0**X / (1 - B if effective else 1), B, kappa, tol)
     except Exception:  # noqa: BLE001 - no theory for this method
         ax.text(0.5, 0.5, "no theory", ha="center", va="center", transform=ax.transAxes)
         return
@@ -779,6 +780,13 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
         edge_best, any_refined, edges = False, False, []
         tol = num(objective_setting(config, obj, "tol")) or 1e-6
         for i, m in enumerate(methods):
+            # EMA momentum searched in its effective step: x is alpha (1 - beta) L, a grid
+            eff = m == "momentum" and config.get("momentum_step") == "effective"
+
+            def xs(r, eff=eff):
+                b = num(r.get("beta")) or 0.0
+                return math.log10(r["alpha_L"] * ((1 - b) if eff else 1.0))
+
             for j, k in enumerate(kappas):
                 ax = axes[per * i, j]
                 sub = [r for r in crows if r["method"] == m and close(r["kappa"], k)]
@@ -790,13 +798,13 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
                     ax.set_xticks([])
                     ax.set_yticks([])
                     continue
-                al = np.unique(np.log10(_arr(sub, "alpha_L")))
+                al = np.unique(np.round([xs(r) for r in sub], 9))
                 be = np.unique(np.array([num(r.get("beta")) or 0.0 for r in sub]))
                 x, y = al, _tb(be)
                 Z = np.full((y.size, x.size), np.nan)
                 G = np.zeros((y.size, x.size), dtype=bool)  # present but no median
                 for r in sub:
-                    ix = int(np.argmin(np.abs(x - math.log10(r["alpha_L"]))))
+                    ix = int(np.argmin(np.abs(x - xs(r))))
                     iy = int(np.argmin(np.abs(be - (num(r.get("beta")) or 0.0))))
                     med = num(r.get("median_iter"))
                     if med is not None:
@@ -824,7 +832,7 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
                     norm=norm, shading="flat",
                 )  # fmt: skip
                 if refined:  # the refinement's points, coloured alike, over the coarse grid
-                    rx = np.log10(_arr(refined, "alpha_L"))
+                    rx = np.array([xs(r) for r in refined])
                     ry = _tb([num(r.get("beta")) or 0.0 for r in refined])
                     ok = np.isfinite(rz)
                     ax.scatter(rx[ok], ry[ok], c=np.clip(rz[ok] / best_z, 1.0, HEAT_RANGE),
@@ -843,7 +851,9 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
                     yy = np.linspace(ye[0], ye[-1], 200)
                     bb = np.clip(1 - 10.0 ** (-yy), 0.0, 1 - 1e-12)
                     try:
-                        xb = np.log10(theory.max_stable_alpha(m, bb, 1.0))
+                        xb = np.log10(
+                            theory.max_stable_alpha(m, bb, 1.0) * ((1 - bb) if eff else 1)
+                        )
                         ax.plot(xb, yy, color="black", lw=1.2, path_effects=outline)
                     except Exception:  # noqa: BLE001 - no theory for this method
                         pass
@@ -851,11 +861,11 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
                 tp = _theory_point(b, m, k, otype)
                 if tp and tp[0] > 0 and 0 <= tp[1] < 1:
                     ax.plot(
-                        math.log10(tp[0]), _tb(tp[1]), marker="*", ms=10, mfc="white",
-                        mec="black", mew=0.9, lw=0, zorder=6,
+                        math.log10(tp[0] * ((1 - tp[1]) if eff else 1)), _tb(tp[1]), marker="*",
+                        ms=10, mfc="white", mec="black", mew=0.9, lw=0, zorder=6,
                     )  # fmt: skip
                 if b is not None and num(b.get("alpha_L")) and num(b.get("median_iter")):
-                    bx, by = math.log10(b["alpha_L"]), _tb(num(b.get("beta")) or 0.0)
+                    bx, by = xs(b), _tb(num(b.get("beta")) or 0.0)
                     edge = b.get("edge")  # the best table says (the whole search's edge)
                     if edge is None:
                         edge = _on_edge(bx, x) or _on_edge(by, y)  # the optimum may lie outside
@@ -884,12 +894,13 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
                     ax.set_title(f"κ = {fmt.kappa(k)}")
                 what = ": measured" if per == 2 else ""
                 if j == 0:
-                    ax.set_ylabel(f"{label(m)}{what}\nβ (log(1 − β) spacing)")
+                    ax.set_ylabel(f"{label(m)}{what}\nβ (log(1 − β) spacing)"
+                                  + ("\nx: α(1 − β)·L" if eff else ""))  # fmt: skip
                 if per * i == nrows - 1:
                     ax.set_xlabel("α·L")
                 if per == 2:
                     tax = axes[per * i + 1, j]
-                    _theory_panel(tax, m, float(k), xe, ye, tol, cmap, norm)
+                    _theory_panel(tax, m, float(k), xe, ye, tol, cmap, norm, eff)
                     tax.xaxis.set_major_locator(ax.xaxis.get_major_locator())
                     tax.xaxis.set_major_formatter(ax.xaxis.get_major_formatter())
                     tax.yaxis.set_major_locator(ax.yaxis.get_major_locator())
