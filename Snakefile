@@ -14,6 +14,7 @@ if not workflow.overwrite_configfiles:
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/refine.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/stats.smk"
 include: "workflow/rules/report.smk"

@@ -705,6 +705,7 @@ def test_a_figure_reads_only_its_objectives_settings():
     assert one == {
         "tol": STUDY["tol"],
         "max_iter": STUDY["max_iter"],
+        "momentum_step": "alpha",  # how the heatmap draws EMA momentum (refine, issue 12)
         "objectives": {"rosen": {"type": "rosenbrock", "max_iter": 3000}},
     }
     retitled = {**STUDY, "title": "another", "seeds": 99}

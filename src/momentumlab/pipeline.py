@@ -6,11 +6,18 @@ and ``params``) and does one rule's work. Nothing here imports snakemake.
 
 from __future__ import annotations
 
-from .tables import write_csv
+from .tables import read_csv, write_csv
 
 
-def summarise_tables(simulations: str, outputs: dict[str, str], settings: dict) -> None:
-    """Rule summarise: simulations.csv -> the statistics tables named in ``outputs``."""
+def summarise_tables(
+    simulations: str,
+    outputs: dict[str, str],
+    settings: dict,
+    search: str | None = None,
+    refine: dict | None = None,
+) -> None:
+    """Rule summarise: simulations.csv (and the refinement's search table, when there is
+    one) -> the statistics tables named in ``outputs``."""
     from . import catalogue, stats
 
     tables = stats.summarise(
@@ -20,6 +27,8 @@ def summarise_tables(simulations: str, outputs: dict[str, str], settings: dict) 
         slope_min_kappa=float(settings["slope_min_kappa"]),
         good_factor=float(settings["good_factor"]),
         folds=int(settings["folds"]),
+        search=read_csv(search) if search else None,
+        refine=refine,
     )
     for name, path in outputs.items():
         write_csv(path, tables[name], catalogue.columns(name))

@@ -20,7 +20,9 @@ Rules, in short (docs/tables.md has the long form):
   the best tuning is selected on the seeds of the *other* folds (rule below) and each seed of
   the fold is measured at that tuning: its *held-out* iteration count. Medians, speedups,
   slopes and paired tests are computed from held-out counts, so a selection is never evaluated
-  on the seeds it was selected on. In-sample numbers stay as ``*_in_sample`` columns.
+  on the seeds it was selected on. In-sample numbers stay as ``*_in_sample`` columns. With
+  adaptive refinement (``search``, :mod:`momentumlab.refine`) fold g's tuning is selected among
+  the coarse cells and the cells of chain g only, the chain that never saw fold g's seeds.
 - Selection rule (in-sample and per fold): among the cells in which every (training) run
   converged, the smallest median, then the smallest mean iterations, then the smallest alpha_L,
   then the smallest beta. No eligible cell: the held-out runs count as not converged.
@@ -355,15 +357,18 @@ def select_best(cells: Iterable[dict]) -> dict | None:
     return min(candidates, key=_best_key) if candidates else None
 
 
-def select_columns(Xb, train) -> np.ndarray:
+def select_columns(Xb, train, allowed=None) -> np.ndarray:
     """:func:`select_best` on the training columns of each resample, vectorised.
 
     ``Xb`` is (..., cells, B, n) iterations with +inf = not converged, cells in (alpha_L,
-    beta, alpha) order; ``train`` the column indices to select on. Returns (..., B) cell
-    indices, -1 when no cell converged on every training run.
+    beta, alpha) order; ``train`` the column indices to select on; ``allowed`` (cells,) which
+    cells may be selected (None: all). Returns (..., B) cell indices, -1 when no allowed cell
+    converged on every training run.
     """
     T = Xb[..., train]
     ok = np.all(np.isfinite(T), axis=-1)
+    if allowed is not None:
+        ok = ok & np.asarray(allowed, dtype=bool)[:, None]
     med = censored_quantile(T, 0.5)
     mean = T.mean(axis=-1)
     k1 = np.where(ok, med, np.inf)
@@ -373,14 +378,16 @@ def select_columns(Xb, train) -> np.ndarray:
     return np.where(ok.any(axis=-2), np.argmax(c2, axis=-2), -1)
 
 
-def cross_fit(X, idx, folds_of_columns) -> tuple[np.ndarray, np.ndarray]:
+def cross_fit(X, idx, folds_of_columns, allowed=None) -> tuple[np.ndarray, np.ndarray]:
     """Held-out iterations: each column measured at the cell selected on the other folds.
 
     ``X`` (..., cells, n) per-seed iterations (+inf = not converged); ``idx`` (B, n) resampled
     seed positions whose column j belongs to fold ``folds_of_columns[j]`` (resampling within
-    folds keeps that fixed). Returns held-out (..., B, n) and the cell each fold selected
-    (..., B, folds), -1 = none. When every column is in one fold (a single seed) there is
-    nothing to hold out: the selection is in sample.
+    folds keeps that fixed). ``allowed`` (folds, cells), in the order of the distinct folds:
+    the cells each fold's selection may choose from (its refinement chain's; None: all).
+    Returns held-out (..., B, n) and the cell each fold selected (..., B, folds), -1 = none.
+    When every column is in one fold (a single seed) there is nothing to hold out: the
+    selection is in sample.
     """
     Xb = np.asarray(X, dtype=float)[..., idx]
     fc = np.asarray(folds_of_columns)
@@ -390,7 +397,7 @@ def cross_fit(X, idx, folds_of_columns) -> tuple[np.ndarray, np.ndarray]:
     for i, f in enumerate(folds):
         test = np.nonzero(fc == f)[0]
         train = np.nonzero(fc != f)[0] if folds.size > 1 else test  # one fold: in sample
-        s = select_columns(Xb, train)
+        s = select_columns(Xb, train, None if allowed is None else allowed[i])
         sel[..., i] = s
         got = np.take_along_axis(Xb[..., test], np.maximum(s, 0)[..., None, :, None], axis=-3)
         held[..., test] = np.where(s[..., None] >= 0, got[..., 0, :, :], np.inf)
@@ -546,8 +553,9 @@ def _pick(row: dict, table: str) -> dict:
 class _Group:
     """The cells of one objective, kappa and method as arrays over the objective's seeds."""
 
-    def __init__(self, cells: list[dict], runs: dict[tuple, list[dict]], seeds: list[int]):
+    def __init__(self, cells: list[dict], runs: dict[tuple, list[dict]], seeds: list[int], search):
         self.cells = sorted(cells, key=lambda c: (c["alpha_L"], c["beta"], c["alpha"]))
+        self.search = search  # which fold may choose which cell (momentumlab.refine)
         self.first = self.cells[0]
         col = {s: j for j, s in enumerate(seeds)}
         shape = (len(self.cells), len(seeds))
@@ -563,6 +571,10 @@ class _Group:
         ex = runs[_cell_key(self.first)][0]
         self.mu, self.L, self.tol = ex["mu"], ex["L"], ex["tol"]
         self.stochastic = any(r["stochastic"] for c in self.cells for r in runs[_cell_key(c)])
+
+    def allowed(self, folds) -> np.ndarray | None:
+        """(folds, cells): the cells each fold's held-out selection may choose from."""
+        return self.search.allowed(self.cells, folds)
 
 
 class _Design:
@@ -587,9 +599,13 @@ _CHUNK = 4_000_000  # array elements per bootstrap chunk (cells x resamples x se
 
 
 def _held_out(group: _Group, design: _Design) -> dict:
+    allowed = group.allowed(np.unique(design.fold))
     idx = np.concatenate([design.point, design.boot])  # resample 0: the seeds themselves
     step = max(1, _CHUNK // group.X.size)
-    parts = [cross_fit(group.X, idx[i : i + step], design.fold) for i in range(0, len(idx), step)]
+    parts = [
+        cross_fit(group.X, idx[i : i + step], design.fold, allowed)
+        for i in range(0, len(idx), step)
+    ]
     held = np.concatenate([p[0] for p in parts], axis=-2)
     sel = parts[0][1]
     h, boot = held[0], held[1:]
@@ -610,12 +626,19 @@ def summarise(
     slope_min_kappa: float = 10.0,
     good_factor: float = 2.0,
     folds: int = 2,
+    search: list[dict] | None = None,
+    refine: dict | None = None,
 ) -> dict[str, list[dict]]:
     """All summary tables of a study from its simulation rows; see :data:`COLUMN_DOCS`.
 
     Returns ``{"cells", "best", "comparisons", "slopes", "noise", "status_counts"}``, each a
     list of dicts with the keys of :data:`COLUMNS` (None = empty), sorted by objective, kappa,
     method, alpha, beta. The result is a pure function of the input rows and arguments.
+
+    ``search``: the refinement's search table (:mod:`momentumlab.refine`): fold g's tuning is
+    then chosen among the coarse points and chain g's points only (in-sample columns use
+    every point); ``refine``: the refinement settings (``extend_factor``, ``alpha_unit``) the
+    edge reasons are judged by. Without them every cell is round 0 and every fold's.
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
@@ -649,7 +672,12 @@ def summarise(
     by_okm: dict[tuple, list[dict]] = {}
     for c in cells:
         by_okm.setdefault((c["objective"], c["kappa"], c["method"]), []).append(c)
-    groups = {okm: _Group(g, runs, designs[okm[0]].seeds) for okm, g in by_okm.items()}
+    from .refine import search_index
+
+    index = search_index(search, refine, cells)
+    for c in cells:
+        c["round"] = index[_okm(c)].round_of(c)
+    groups = {okm: _Group(g, runs, designs[okm[0]].seeds, index[okm]) for okm, g in by_okm.items()}
     held = {okm: _held_out(g, designs[okm[0]]) for okm, g in groups.items()}
 
     best, best_cell = [], {}
@@ -674,6 +702,10 @@ def summarise(
 
 def _cell_key(c: dict) -> tuple:
     return (c["objective"], c["kappa"], c["method"], c["alpha"], c["beta"])
+
+
+def _okm(c: dict) -> tuple:
+    return (c["objective"], c["kappa"], c["method"])
 
 
 def _status_counts(okm: tuple, group: list[dict]) -> dict:
@@ -724,6 +756,9 @@ def _best_row(group: _Group, h: dict, confidence: float, good_factor: float):
         row.update(_theory(first["method"], group.mu, group.L, group.tol))
     row["n_cells"] = len(group.cells)
     row["n_all_converged_cells"] = sum(c["all_converged"] for c in group.cells)
+    if b is not None:
+        edge, why = group.search.edge(b, group.mu, group.L)
+        row.update(round=b["round"], edge=edge, edge_reason=why)
     return _pick(row, "best"), b
 
 

@@ -104,6 +104,23 @@ def method_alphas(config: dict, method: str) -> list[float]:
     )
 
 
+def ema_alpha(step: float, beta: float) -> float:
+    """The EMA momentum alpha whose effective step alpha (1 - beta) is ``step``."""
+    return float(f"{float(step) / (1.0 - float(beta)):.12g}")
+
+
+def method_points(config: dict, method: str) -> list[list[float]]:
+    """A method's coarse (alpha, beta) points: its alphas times the betas (GD: beta 0). With
+    ``momentum_step: effective`` the EMA momentum's alphas are effective steps alpha (1 - beta)
+    (heavy ball's alphas): each point runs alpha = step / (1 - beta)."""
+    m = METHODS[method]
+    alphas = sorted(float(a) for a in method_alphas(config, method))
+    betas = sorted(float(b) for b in config["betas"]) if m.takes("beta") else [0.0]
+    if m.ema and config.get("momentum_step") == "effective":
+        return [[ema_alpha(a, b), b] for a, b in itertools.product(alphas, betas)]
+    return [[a, b] for a, b in itertools.product(alphas, betas)]
+
+
 def _options(spec: dict) -> dict:
     allowed = OBJECTIVE_OPTIONS[spec["type"]]
     return {k: spec[k] for k in allowed if k in spec}
@@ -130,10 +147,7 @@ def plan(config: dict) -> Plan:
         kappas = sorted(float(k) for k in spec.get("kappas", config["kappas"]))
         for kappa in kappas:
             for method in config["methods"]:
-                m = METHODS[method]
-                alphas = sorted(float(a) for a in method_alphas(config, method))
-                betas = sorted(float(b) for b in config["betas"]) if m.takes("beta") else [0.0]
-                points = [[a, b] for a, b in itertools.product(alphas, betas)]
+                points = method_points(config, method)
                 for shard, pts in shards(points, config["points_per_job"]):
                     jobs.append(
                         JobSpec(

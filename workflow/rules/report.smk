@@ -99,8 +99,10 @@ rule report:
         templates=["report/templates/report.html.j2", "report/templates/macros.html.j2",
                    "report/templates/report.css", "report/templates/explorer.html.j2",
                    "report/templates/explorer.js", "report/templates/explorer.css"],
-        jobs=job_outputs("sims.csv"),
-        benchmarks=benchmark_files("results/benchmarks", JOBS, config["objectives"]),
+        jobs=lambda w: study_outputs("sims.csv"),  # coarse + refined (refine.smk)
+        benchmarks=lambda w: benchmark_files(
+            "results/benchmarks", [j.path for j in study_jobs()], config["objectives"]
+        ),
     output:
         html="results/report/index.html",
         downloads=expand("results/report/tables/{name}.csv", name=REPORT_DOWNLOADS),

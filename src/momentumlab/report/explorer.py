@@ -93,6 +93,8 @@ def measured_maps(cells: list[dict], objective: str) -> list[dict]:
     for r in cells:
         if r.get("objective") != objective or num(r.get("alpha_L")) is None:
             continue
+        if num(r.get("round")):  # a refined point: the map is the coarse grid
+            continue
         groups.setdefault((float(r["kappa"]), str(r["method"])), []).append(r)
     order = method_order(m for _, m in groups)
     return [

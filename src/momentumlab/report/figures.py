@@ -695,15 +695,16 @@ def theory_iterations_map(method: str, alpha_L, beta, kappa: float, tol: float) 
     return np.maximum(it, 1.0)
 
 
-def _theory_panel(ax, method, kappa, xe, ye, tol, cmap, norm) -> None:
+def _theory_panel(ax, method, kappa, xe, ye, tol, cmap, norm, effective=False) -> None:
     """The theory's (alpha L, beta) map on the measured panel's extents, per panel normalised,
-    with iso-iteration contours at ISO_LEVELS times its best."""
+    with iso-iteration contours at ISO_LEVELS times its best (x: alpha (1 - beta) L when
+    ``effective``)."""
     gx = np.linspace(xe[0], xe[-1], 120)
     gy = np.linspace(ye[0], ye[-1], 90)
     X, Y = np.meshgrid(gx, gy)
     B = np.clip(1 - 10.0 ** (-Y), 0.0, 1 - 1e-12)
     try:
-        T = theory_iterations_map(method, 10.0**X, B, kappa, tol)
+        T = theory_iterations_map(method, 10.0**X / (1 - B if effective else 1), B, kappa, tol)
     except Exception:  # noqa: BLE001 - no theory for this method
         ax.text(0.5, 0.5, "no theory", ha="center", va="center", transform=ax.transAxes)
         return
@@ -752,25 +753,34 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
             width=min(WIDTH, 2.1 * ncols + 1.7),
         )  # fmt: skip
         mappable = None
-        edge_best = False
+        edge_best, any_refined, edges = False, False, []
         tol = num(objective_setting(config, obj, "tol")) or 1e-6
         for i, m in enumerate(methods):
+            # EMA momentum searched in its effective step: x is alpha (1 - beta) L, a grid
+            eff = m == "momentum" and config.get("momentum_step") == "effective"
+
+            def xs(r, eff=eff):
+                b = num(r.get("beta")) or 0.0
+                return math.log10(r["alpha_L"] * ((1 - b) if eff else 1.0))
+
             for j, k in enumerate(kappas):
                 ax = axes[per * i, j]
                 sub = [r for r in crows if r["method"] == m and close(r["kappa"], k)]
                 sub = [r for r in sub if num(r.get("alpha_L")) and num(r.get("alpha_L")) > 0]
+                refined = [r for r in sub if (num(r.get("round")) or 0) > 0]
+                sub = [r for r in sub if not (num(r.get("round")) or 0) > 0] or refined
                 if not sub:
                     ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
                     ax.set_xticks([])
                     ax.set_yticks([])
                     continue
-                al = np.unique(np.log10(_arr(sub, "alpha_L")))
+                al = np.unique(np.round([xs(r) for r in sub], 9))
                 be = np.unique(np.array([num(r.get("beta")) or 0.0 for r in sub]))
                 x, y = al, _tb(be)
                 Z = np.full((y.size, x.size), np.nan)
                 G = np.zeros((y.size, x.size), dtype=bool)  # present but no median
                 for r in sub:
-                    ix = int(np.argmin(np.abs(x - math.log10(r["alpha_L"]))))
+                    ix = int(np.argmin(np.abs(x - xs(r))))
                     iy = int(np.argmin(np.abs(be - (num(r.get("beta")) or 0.0))))
                     med = num(r.get("median_iter"))
                     if med is not None:
@@ -790,16 +800,36 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
                     xe, ye, np.ma.masked_where(~G, np.ones_like(Z)),
                     cmap=mcolors.ListedColormap(["#d9d9d9"]), shading="flat",
                 )  # fmt: skip
-                best_z = np.nanmin(Z) if np.isfinite(Z).any() else 1.0
+                rz = np.array([num(r.get("median_iter")) or np.nan for r in refined])
+                finite = np.concatenate([Z[np.isfinite(Z)], rz[np.isfinite(rz)]])
+                best_z = finite.min() if finite.size else 1.0
                 mappable = ax.pcolormesh(
                     xe, ye, np.ma.masked_invalid(np.clip(Z / best_z, 1.0, HEAT_RANGE)), cmap=cmap,
                     norm=norm, shading="flat",
                 )  # fmt: skip
+                if refined:  # the refinement's points, coloured alike, over the coarse grid
+                    rx = np.array([xs(r) for r in refined])
+                    ry = _tb([num(r.get("beta")) or 0.0 for r in refined])
+                    ok = np.isfinite(rz)
+                    ax.scatter(rx[ok], ry[ok], c=np.clip(rz[ok] / best_z, 1.0, HEAT_RANGE),
+                               cmap=cmap, norm=norm, s=9, marker="o", edgecolors="white",
+                               linewidths=0.4, zorder=4)  # fmt: skip
+                    ax.scatter(rx[~ok], ry[~ok], s=6, marker="o", facecolors="none",
+                               edgecolors="#444444", linewidths=0.5, zorder=4)  # fmt: skip
+                    xe = np.array(
+                        [min(xe[0], rx.min() - 0.05), *xe[1:-1], max(xe[-1], rx.max() + 0.05)]
+                    )
+                    ye = np.array(
+                        [min(ye[0], ry.min() - 0.05), *ye[1:-1], max(ye[-1], ry.max() + 0.05)]
+                    )
+                    any_refined = True
                 if quadratic_theory(otype):
                     yy = np.linspace(ye[0], ye[-1], 200)
                     bb = np.clip(1 - 10.0 ** (-yy), 0.0, 1 - 1e-12)
                     try:
-                        xb = np.log10(theory.max_stable_alpha(m, bb, 1.0))
+                        xb = np.log10(
+                            theory.max_stable_alpha(m, bb, 1.0) * ((1 - bb) if eff else 1)
+                        )
                         ax.plot(xb, yy, color="black", lw=1.2, path_effects=outline)
                     except Exception:  # noqa: BLE001 - no theory for this method
                         pass
@@ -807,13 +837,18 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
                 tp = _theory_point(b, m, k, otype)
                 if tp and tp[0] > 0 and 0 <= tp[1] < 1:
                     ax.plot(
-                        math.log10(tp[0]), _tb(tp[1]), marker="*", ms=10, mfc="white",
-                        mec="black", mew=0.9, lw=0, zorder=6,
+                        math.log10(tp[0] * ((1 - tp[1]) if eff else 1)), _tb(tp[1]), marker="*",
+                        ms=10, mfc="white", mec="black", mew=0.9, lw=0, zorder=6,
                     )  # fmt: skip
                 if b is not None and num(b.get("alpha_L")) and num(b.get("median_iter")):
-                    bx, by = math.log10(b["alpha_L"]), _tb(num(b.get("beta")) or 0.0)
-                    edge = _on_edge(bx, x) or _on_edge(by, y)  # the optimum may lie outside
-                    edge_best |= edge
+                    bx, by = xs(b), _tb(num(b.get("beta")) or 0.0)
+                    edge = b.get("edge")  # the best table says (the whole search's edge)
+                    if edge is None:
+                        edge = _on_edge(bx, x) or _on_edge(by, y)  # the optimum may lie outside
+                    edge_best |= bool(edge)
+                    if edge:
+                        edges.append(f"{label(m)} at κ = {fmt.kappa(k)} ("
+                                     f"{b.get('edge_reason') or 'the grid ended'})")  # fmt: skip
                     ax.plot(
                         bx, by, marker="s", ms=7, mfc="none", mec=EDGE if edge else "black",
                         mew=1.6 if edge else 1.2, lw=0, zorder=5,
@@ -835,12 +870,13 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
                     ax.set_title(f"κ = {fmt.kappa(k)}")
                 what = ": measured" if per == 2 else ""
                 if j == 0:
-                    ax.set_ylabel(f"{label(m)}{what}\nβ (log(1 − β) spacing)")
+                    ax.set_ylabel(f"{label(m)}{what}\nβ (log(1 − β) spacing)"
+                                  + ("\nx: α(1 − β)·L" if eff else ""))  # fmt: skip
                 if per * i == nrows - 1:
                     ax.set_xlabel("α·L")
                 if per == 2:
                     tax = axes[per * i + 1, j]
-                    _theory_panel(tax, m, float(k), xe, ye, tol, cmap, norm)
+                    _theory_panel(tax, m, float(k), xe, ye, tol, cmap, norm, eff)
                     tax.xaxis.set_major_locator(ax.xaxis.get_major_locator())
                     tax.xaxis.set_major_formatter(ax.xaxis.get_major_formatter())
                     tax.yaxis.set_major_locator(ax.yaxis.get_major_locator())
@@ -856,12 +892,17 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
             Patch(color="#d9d9d9", label="not converged"),
             Line2D([], [], ls="", marker="x", color="#444444", label="mostly diverged"),
             Line2D([], [], ls="", marker="_", color="#444444", mew=1.2, label="hit the budget"),
-            Line2D([], [], ls="", marker="s", mfc="none", mec="black", label="best in grid"),
+            Line2D([], [], ls="", marker="s", mfc="none", mec="black", label="best tuning"),
         ]
+        if any_refined:
+            handles.append(
+                Line2D([], [], ls="", marker="o", ms=4, mfc="#7f7f7f", mec="white",
+                       label="refined point (checkpoint rounds)")
+            )  # fmt: skip
         if edge_best:
             handles.append(
                 Line2D([], [], ls="", marker="s", mfc="none", mec=EDGE, mew=1.6,
-                       label="best at the grid's edge")
+                       label="best on an edge of the search")
             )  # fmt: skip
         if quadratic_theory(otype):
             handles += [
@@ -889,6 +930,10 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
            "optimum." if quadratic_theory(otype) else "")
     )  # fmt: skip
     caption = f"{obj}: the tuning landscape." + theory_text
+    if any_refined:
+        caption += " Dots are the points the adaptive refinement added around each best tuning."
+    if edges:
+        caption += " Still on an edge of what was searched: " + "; ".join(edges) + "."
     fid, title = f"fig-heatmap-{obj}", f"Tuning landscape on {obj}"
     return _finish(fig, fid, title, alt, caption, "heatmap", obj)
 
@@ -1062,6 +1107,7 @@ def speedup_figure(comparisons, best, objectives, config) -> Fig | None:
 def sensitivity_figure(obj, cells, best, config) -> Fig | None:
     """Median iterations against alpha L for several betas, per method, at the extreme kappas."""
     crows = [r for r in cells if r["objective"] == obj and num(r.get("alpha_L"))]
+    crows = [r for r in crows if not num(r.get("round"))]  # the coarse grid's lines only
     methods = method_order(r["method"] for r in crows)
     ks = kappas_of(crows)
     if not methods or not ks:
