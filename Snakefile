@@ -14,13 +14,14 @@ if not workflow.overwrite_configfiles:
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/refine.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/stats.smk"
 include: "workflow/rules/report.smk"
 
 
 # Cheap aggregation jobs run in the main Snakemake process, not as cluster jobs (docs/cluster.md).
-localrules: gather, summarise, lecture, study_figure, objective_figure, report
+localrules: refine, gather, summarise, lecture, study_figure, objective_figure, report
 
 
 rule all:

@@ -4,4 +4,6 @@ from momentumlab.joblog import to_log
 from momentumlab.pipeline import summarise_tables
 
 to_log(snakemake.log[0])
-summarise_tables(snakemake.input.sims, dict(snakemake.output.items()), snakemake.params.settings)
+i, p = snakemake.input, snakemake.params
+search = i.search[0] if i.search else None
+summarise_tables(i.sims, dict(snakemake.output.items()), p.settings, search, p.refine)

@@ -193,6 +193,68 @@ CASES = [
         ("start", "3 coordinates", "dim 2", "'random' or a list of 2 numbers"),
     ),
     Case(
+        "refine-unknown-key",
+        _set("refine", {"round": 3}),
+        ("refine.round", "unknown key", "centres, enabled, extend_factor, points, rounds"),
+    ),
+    Case(
+        "refine-rounds-negative",
+        _set("refine", {"rounds": -1}),
+        ("refine.rounds", "integer in [0, 20]"),
+    ),
+    Case(
+        "refine-stop-fraction-one",
+        _set("refine", {"stop_fraction": 1.0}),
+        ("refine.stop_fraction", "[0, 1)"),
+    ),
+    Case(
+        "refine-extend-below-one",
+        _set("refine", {"extend_factor": 0.5}),
+        ("refine.extend_factor", "a number >= 1"),
+    ),
+    Case(
+        "grid-unknown-key",
+        _set("alphas.gd", {"from": 0.5, "to": 2, "num": 4, "step": 2}),
+        ("alphas.gd.step", "unknown key", "from, num, spacing, to"),
+    ),
+    Case(
+        "grid-bad-spacing",
+        _set("alphas.gd", {"from": 0.5, "to": 2, "num": 4, "spacing": "cubic"}),
+        ("alphas.gd.spacing", "log", "linear"),
+    ),
+    Case(
+        "grid-num-zero",
+        _set("alphas.gd", {"from": 0.5, "to": 2, "num": 0}),
+        ("alphas.gd.num", "integer in [1, 1000]"),
+    ),
+    Case(
+        "grid-repeats",
+        _set("alphas.gd", {"from": 2, "to": 2, "num": 3}),
+        ("alphas.gd", "repeats", "from != to"),
+    ),
+    Case(
+        "beta-grid-log-from-zero",
+        _set("betas", {"from": 0, "to": 0.9, "num": 4}),
+        ("betas", "log spacing", "spacing: linear"),
+    ),
+    Case(
+        "beta-grid-one-minus-gives-one",
+        _set(
+            "betas", {"from": 0.5, "to": 0, "num": 3, "spacing": "linear", "of": "one_minus_beta"}
+        ),
+        ("betas", "betas in [0, 1)", "one_minus_beta"),
+    ),
+    Case(
+        "beta-grid-bad-of",
+        _set("betas", {"from": 0.5, "to": 0.9, "num": 3, "of": "gap"}),
+        ("betas.of", "beta", "one_minus_beta"),
+    ),
+    Case(
+        "momentum-step-unknown",
+        _set("momentum_step", "eff"),
+        ("momentum_step", "alpha", "effective"),
+    ),
+    Case(
         "points-per-job-zero",
         _set("points_per_job", 0),
         ("points_per_job", "'all'", "integer >= 1"),

@@ -413,7 +413,7 @@ def _dim(spec: dict) -> int:
     """An objective's dimension, without building it (a logistic one calibrates its data)."""
     if "dim" in spec:
         return int(spec["dim"])
-    return int(inspect.signature(OBJECTIVES[spec["type"]]).parameters["dim"].default)
+    return int(inspect.signature(OBJECTIVES[spec["type"]].factory).parameters["dim"].default)
 
 
 def _semantic_problems(config: dict) -> Iterable[str]:
@@ -465,6 +465,53 @@ def _semantic_problems(config: dict) -> Iterable[str]:
                 f"start: a fixed start has {len(start)} coordinates but objective {label!r} "
                 f"has dim {dim}; allowed: 'random' or a list of {dim} numbers"
             )
+
+
+def grid_values(spec: dict) -> list[float]:
+    """The values of a grid generator ``{from, to, num, spacing: log|linear}``, rounded to 12
+    significant digits (so that 0.1 * 3 names the file 0.3)."""
+    lo, hi, num = float(spec["from"]), float(spec["to"]), int(spec["num"])
+    if num == 1:
+        values = np.array([lo])
+    elif spec.get("spacing", "log") == "log":
+        values = np.geomspace(lo, hi, num)
+    else:
+        values = np.linspace(lo, hi, num)
+    return [float(f"{v:.12g}") for v in values]
+
+
+def _expand_grids(config: dict) -> Iterable[str]:
+    """Replace grid generators by their values (in place); one line per bad generator."""
+
+    def expand(where, spec, beta=False):
+        if not isinstance(spec, dict):
+            return spec
+        of = spec.get("of", "beta")
+        if spec.get("spacing", "log") == "log" and min(spec["from"], spec["to"]) <= 0:
+            problems.append(
+                f"{where}: log spacing from {spec['from']:g} to {spec['to']:g} includes 0; "
+                f"allowed: from and to > 0 with spacing: log, or spacing: linear"
+            )
+            return spec
+        values = grid_values(spec)
+        if beta and of == "one_minus_beta":
+            values = [float(f"{1.0 - v:.12g}") for v in values]
+        if beta and not all(0 <= v < 1 for v in values):
+            problems.append(
+                f"{where}: the grid gives betas {values}; allowed: betas in [0, 1) (with "
+                f"of: one_minus_beta, from and to are 1 - beta, in (0, 1])"
+            )
+        if len(set(values)) != len(values):
+            problems.append(
+                f"{where}: the grid repeats values {values}; allowed: from != to when num > 1"
+            )
+        return sorted(values)
+
+    problems: list[str] = []
+    if isinstance(config["alphas"], dict):
+        config["alphas"] = {m: expand(f"alphas.{m}", v) for m, v in config["alphas"].items()}
+    config["betas"] = expand("betas", config["betas"], beta=True)
+    return problems
 
 
 def _gap_floor(obj) -> float:
@@ -574,7 +621,7 @@ def study_size(config: dict) -> dict:
         cost = _run_iteration_seconds(spec["type"], d, spec.get("n_samples", 0))
         for m in config["methods"]:
             points = len(method_alphas(config, m)) * (
-                len(config["betas"]) if METHODS[m].uses_beta else 1
+                len(config["betas"]) if METHODS[m].takes("beta") else 1
             )
             per_job = points if ppj == "all" else min(ppj, points)
             sims += n_kappas * points * runs_per_point
@@ -689,7 +736,7 @@ def load_study(
     )
     if errors:
         raise StudyConfigError(_explain(e) for e in errors)
-    problems = list(_semantic_problems(config))
+    problems = list(_expand_grids(config)) or list(_semantic_problems(config))
     if problems:
         raise StudyConfigError(problems)
     size = study_size(config)

@@ -9,20 +9,29 @@ from __future__ import annotations
 from .tables import read_csv, write_csv
 
 
-def summarise_tables(simulations: str, outputs: dict[str, str], settings: dict) -> None:
-    """Rule summarise: simulations.csv -> the statistics tables named in ``outputs``."""
-    from . import stats
+def summarise_tables(
+    simulations: str,
+    outputs: dict[str, str],
+    settings: dict,
+    search: str | None = None,
+    refine: dict | None = None,
+) -> None:
+    """Rule summarise: simulations.csv (and the refinement's search table, when there is
+    one) -> the statistics tables named in ``outputs``."""
+    from . import catalogue, stats
 
     tables = stats.summarise(
-        read_csv(simulations),
+        catalogue.read(simulations, "simulations"),
         confidence=float(settings["confidence"]),
         n_resamples=int(settings["bootstrap_resamples"]),
         slope_min_kappa=float(settings["slope_min_kappa"]),
         good_factor=float(settings["good_factor"]),
         folds=int(settings["folds"]),
+        search=read_csv(search) if search else None,
+        refine=refine,
     )
     for name, path in outputs.items():
-        write_csv(path, tables[name], stats.COLUMNS[name])
+        write_csv(path, tables[name], catalogue.columns(name))
 
 
 def lecture(

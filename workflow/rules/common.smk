@@ -36,7 +36,8 @@ def job_outputs(suffix):
 
 def job_params(wildcards):
     """A simulation job's parameters, looked up by its wildcards (never parsed from a path)."""
-    return JOBS[JOB_PATTERN.format(**wildcards)].as_params()
+    path = JOB_PATTERN.format(**wildcards)
+    return (JOBS[path] if path in JOBS else refined_job(path)).as_params()  # refine.smk
 
 
 wildcard_constraints:

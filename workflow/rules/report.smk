@@ -3,6 +3,7 @@
 
 import re
 
+from momentumlab.catalogue import REPORT_DOWNLOADS  # the table catalogue's list
 from momentumlab.report.jobs import (
     OBJECTIVE_FIGURES,
     STUDY_FIGURES,
@@ -11,8 +12,6 @@ from momentumlab.report.jobs import (
     figure_settings,
     report_caption,
 )
-
-REPORT_DOWNLOADS = ["best", "comparisons", "cells", "slopes", "noise", "status_counts"]
 
 
 rule lecture:
@@ -100,8 +99,10 @@ rule report:
         templates=["report/templates/report.html.j2", "report/templates/macros.html.j2",
                    "report/templates/report.css", "report/templates/explorer.html.j2",
                    "report/templates/explorer.js", "report/templates/explorer.css"],
-        jobs=job_outputs("sims.csv"),
-        benchmarks=benchmark_files("results/benchmarks", JOBS, config["objectives"]),
+        jobs=lambda w: study_outputs("sims.csv"),  # coarse + refined (refine.smk)
+        benchmarks=lambda w: benchmark_files(
+            "results/benchmarks", [j.path for j in study_jobs()], config["objectives"]
+        ),
     output:
         html="results/report/index.html",
         downloads=expand("results/report/tables/{name}.csv", name=REPORT_DOWNLOADS),

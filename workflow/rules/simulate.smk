@@ -22,14 +22,15 @@ rule simulate:
 # every job file is checked against its job's spec and checksum before it is joined
 rule gather:
     input:
-        sims=job_outputs("sims.csv"),
-        curves=job_outputs("curves.csv"),
-        sums=job_outputs("sha256"),
+        sims=lambda w: study_outputs("sims.csv"),  # coarse + refined jobs (refine.smk)
+        curves=lambda w: study_outputs("curves.csv"),
+        sums=lambda w: study_outputs("sha256"),
+        search=search_table(),
     output:
         sims="results/tables/simulations.csv",
         curves="results/tables/curves.csv",
     params:
-        jobs=[expectation(job) for job in PLAN.jobs],
+        jobs=lambda w: [expectation(job) for job in study_jobs()],
     log:
         "results/logs/gather.log",
     benchmark:

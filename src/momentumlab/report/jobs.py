@@ -94,6 +94,7 @@ def figure_settings(config: dict, objective: str | None = None) -> dict:
     return {
         "tol": config.get("tol"),
         "max_iter": config.get("max_iter"),
+        "momentum_step": config.get("momentum_step", "alpha"),  # the heatmaps' EMA x axis
         "objectives": {o: slim(s) for o, s in chosen.items()},
     }
 
