@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from momentumlab import catalogue, pipeline, stats
+from momentumlab import catalogue, pipeline, refine, stats
 from momentumlab.catalogue import TABLES, TableError
 from momentumlab.config import load_study
 from momentumlab.study import gather, run_job
@@ -54,6 +54,10 @@ def study(tmp_path_factory):
     settings = {"confidence": 0.95, "bootstrap_resamples": 100, "slope_min_kappa": 10.0,
                 "good_factor": 2.0, "folds": 2}  # fmt: skip
     pipeline.summarise_tables(str(out / "simulations.csv"), outputs, settings)
+    plan = load_study(SMALL)
+    refine.run_round(1, sims, None, refine.coarse_search(plan.jobs),
+                     refine.Settings.from_config(plan.config).as_params(),
+                     list(SMALL["objectives"]), str(out / "search.csv"))  # fmt: skip
     pipeline.lecture({"quadratic": {"kappa": 10}}, ["quadratic"], 1e-6,
                      str(out / "trajectories.csv"), str(out / "landscape.csv"))  # fmt: skip
     return out
@@ -130,7 +134,7 @@ def test_entries_are_well_formed():
         assert all(c.type in catalogue.TYPES and c.doc.strip() for c in cols), name
     assert set(catalogue.STATS_TABLES) | set(catalogue.JOB_TABLES) | set(
         catalogue.LECTURE_TABLES
-    ) == set(TABLES)
+    ) | set(catalogue.REFINE_TABLES) == set(TABLES)
     assert set(catalogue.REPORT_DOWNLOADS) <= set(TABLES)
 
 

@@ -87,6 +87,7 @@ TABLES: dict[str, list[Column]] = _load()
 STATS_TABLES = ("cells", "best", "comparisons", "slopes", "noise", "status_counts")
 JOB_TABLES = ("simulations", "curves")  # gathered from the simulation jobs (sims, curves)
 LECTURE_TABLES = ("trajectories", "landscape")
+REFINE_TABLES = ("search",)  # the refinement's search table, one per round (momentumlab.refine)
 REPORT_TABLES = STATS_TABLES + ("curves",) + LECTURE_TABLES  # what the report reads
 REPORT_DOWNLOADS = ("best", "comparisons", "cells", "slopes", "noise", "status_counts")
 

@@ -43,7 +43,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from . import theory
+from . import catalogue, theory
 from .api import to_absolute
 from .engine import CONVERGED
 from .methods import METHODS
@@ -52,23 +52,8 @@ from .stats import censored_quantile
 from .study import JobSpec, ema_alpha, shards
 from .tables import read_csv
 
-SEARCH_COLUMNS = [
-    "objective", "kappa", "method", "fold", "round", "point_alpha", "alpha", "beta", "new",
-]  # fmt: skip
-SEARCH_DOCS = {
-    "objective": "The objective's label.",
-    "kappa": "Condition number.",
-    "method": "Optimiser.",
-    "fold": (
-        "The refinement chain (= the held-out fold whose tuning it serves): its proposals use "
-        "only the seeds outside this fold; empty for round 0 (the coarse grid, every chain's)."
-    ),
-    "round": "0 for the coarse grid; r for a point chain `fold` proposed in round r.",
-    "point_alpha": "The point's step size in the study's alpha_unit (what its job simulates).",
-    "alpha": "The step size, absolute (as simulations.alpha).",
-    "beta": "The momentum coefficient (0 for gd).",
-    "new": "true when this round's proposal needed a simulation (no earlier round had it).",
-}
+SEARCH_COLUMNS = catalogue.columns("search")  # the search table (the catalogue's)
+SEARCH_DOCS = catalogue.docs("search")
 DEFAULT_STEP = math.log(2.0)  # a side with no neighbour on either side extends by factors of 2
 ALPHA_DIGITS, GAP_DIGITS = 5, 4  # significant digits of proposed alphas and of 1 - beta
 
