@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 import yaml
 from snakemake.common.configfile import load_configfile
-from workflow_helpers import QUICK, ROOT, copy_workflow, snakemake
+from workflow_helpers import QUICK, QUICK_DIR, ROOT, copy_workflow, snakemake
 
 import momentumlab as ml
 from momentumlab import theory
 from momentumlab.config import MAX_VALUES, StudyConfigError, load_study
-from momentumlab.naming import WILDCARDS, job_name_problem
+from momentumlab.naming import JOB_PATTERN, WILDCARDS, job_name_problem
 
 QUICK_TEXT = (ROOT / QUICK).read_text()
 QUICK_CFG = yaml.safe_load(QUICK_TEXT)
@@ -515,13 +515,14 @@ def test_raising_a_limit_lets_a_large_study_through():
 def test_every_planned_job_fully_matches_the_rules_wildcards():
     plan = load_study(load_configfile(str(ROOT / "config" / "config.yaml")))
     for job in plan.jobs:
-        parts = dict(zip(WILDCARDS, job.path.split("/"), strict=True))
-        parts["kappa"] = parts["kappa"].removeprefix("kappa_")
+        parts = job.wildcards
+        assert set(parts) == set(WILDCARDS) and JOB_PATTERN.format(**parts) == job.path
         assert job_name_problem(**parts) is None, job.path
     # a full match: a trailing newline or an infinite kappa's text is refused
     assert job_name_problem(objective="quad2d\n")
     assert job_name_problem(kappa="inf")
     assert job_name_problem(shard="all\n")
+    assert job_name_problem(key="abc")  # a content key is 12 hex digits
     common = (ROOT / "workflow" / "rules" / "common.smk").read_text()
     assert "wildcard_constraints:\n    **WILDCARDS," in common  # the rules use the same patterns
 
@@ -602,9 +603,10 @@ def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
 def study(tmp_path_factory):
     """A workflow copy holding the results of one successful quick run."""
     root = copy_workflow(tmp_path_factory.mktemp("bad_configs") / "study")
-    snakemake(root, "results/tables/simulations.csv", "--cores", "2", "--configfile", QUICK)
+    snakemake(root, f"{QUICK_DIR}/tables/simulations.csv", "--cores", "2", "--configfile", QUICK)
     before = snapshot(root)
-    assert any(k.startswith("sims/") for k in before) and "tables/simulations.csv" in before
+    assert any(k.startswith("cache/sims/") for k in before)
+    assert "quick/tables/simulations.csv" in before
     return root, before
 
 
@@ -631,7 +633,7 @@ def test_snakemake_refuses_before_any_job_and_results_stay(study, case, tmp_path
 @pytest.mark.workflow
 def test_snakemake_prints_the_plan_size_and_accepts_the_preset(study):
     root, before = study
-    proc = snakemake(root, "-n", "results/tables/simulations.csv", "--configfile", QUICK)
+    proc = snakemake(root, "-n", f"{QUICK_DIR}/tables/simulations.csv", "--configfile", QUICK)
     out = proc.stdout + proc.stderr
     assert "Study plan: 448 simulations in 12 jobs; the largest job runs 48" in out, out
     assert "Nothing to be done" in out

@@ -5,15 +5,15 @@ STATS_TABLES = ["cells", "best", "comparisons", "slopes", "noise", "status_count
 
 rule summarise:
     input:
-        sims="results/tables/simulations.csv",
+        sims=f"{STUDY_DIR}/tables/simulations.csv",
     output:
-        **{name: f"results/tables/{name}.csv" for name in STATS_TABLES},
+        **{name: f"{STUDY_DIR}/tables/{name}.csv" for name in STATS_TABLES},
     params:
         settings=config["stats"],
     log:
-        "results/logs/summarise.log",
+        f"{STUDY_DIR}/logs/summarise.log",
     benchmark:
-        "results/benchmarks/summarise.tsv"
+        f"{STUDY_DIR}/benchmarks/summarise.tsv"
     conda:
         ENV
     script:

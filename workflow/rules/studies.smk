@@ -1,0 +1,40 @@
+# The study as an output: its manifest (what made it) and the index of every study present.
+
+from momentumlab.studies import manifest_paths
+
+
+# results/<study>/study.json: table and numerics versions, config and hash, date, headline,
+# every table's sha256; written last, so a study with a manifest is a finished one
+rule manifest:
+    input:
+        tables=expand(f"{STUDY_DIR}/tables/{{name}}.csv", name=["simulations", "curves",
+                      *STATS_TABLES, "trajectories", "landscape"]),
+        report=f"{STUDY_DIR}/report/index.html",
+    output:
+        f"{STUDY_DIR}/{MANIFEST}",
+    params:
+        study=STUDY,
+        config=config,
+        config_files=CONFIG_FILES,
+        versions=[momentumlab.TABLES_VERSION, NUMERICS],
+    log:
+        f"{STUDY_DIR}/logs/manifest.log",
+    conda:
+        ENV
+    script:
+        "../../scripts/manifest.py"
+
+
+# results/index.html lists every study with a manifest; its inputs are those manifests, so any
+# study's run (or a study appearing or going) regenerates it, and an up-to-date one is left be
+rule index:
+    input:
+        manifest_paths(include=[f"{STUDY_DIR}/{MANIFEST}"]),
+    output:
+        INDEX_HTML,
+    log:
+        f"{STUDY_DIR}/logs/index.log",
+    conda:
+        ENV
+    script:
+        "../../scripts/index.py"
