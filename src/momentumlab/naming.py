@@ -34,7 +34,7 @@ INDEX_HTML = f"{RESULTS_DIR}/index.html"
 MANIFEST = "study.json"  # a study's provenance, in its folder
 STUDY_MAX = 64  # characters of a study name
 STUDY_NAME = rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{STUDY_MAX - 1}}}"
-RESERVED_STUDIES = {"cache"}  # folders under results/ that are not studies
+RESERVED_STUDIES = {"cache", "compare"}  # folders under results/ that are not studies
 STUDY_ALLOWED = (
     f"letters, digits, '_' or '-', starting with a letter or digit, at most {STUDY_MAX} "
     f"characters (the pattern {STUDY_NAME}), not {', '.join(sorted(RESERVED_STUDIES))}"
@@ -100,7 +100,7 @@ def study_problem(name) -> str | None:
     if not re.fullmatch(STUDY_NAME, name):
         return f"not {STUDY_ALLOWED}"
     if name.lower() in RESERVED_STUDIES:
-        return "reserved (results/cache/ holds the shared simulation jobs)"
+        return "reserved (results/cache/ holds the shared jobs, results/compare/ comparisons)"
     return None
 
 
