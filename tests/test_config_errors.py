@@ -304,7 +304,7 @@ CASES += [
     Case(
         "duplicate-objective",
         text=_replace("  rosenbrock:", "  quad2d:"),
-        expect=("objectives.quad2d: given twice", "lines 5 and 6"),
+        expect=("objectives.quad2d: given twice", "lines 6 and 7"),
     ),
     Case(
         "duplicate-key-in-json",
@@ -395,6 +395,25 @@ CASES += [
         _set("start", [0.0, 0.0]),
         ("start", "minimiser of objectives.quad2d", "starting gap 0", "converged at iteration 0"),
     ),
+    # the study name: a folder results/<study>/ (a default name comes from the file's stem)
+    Case(
+        "study-with-a-slash",
+        _set("study", "a/b"),
+        ("study: 'a/b'", "[A-Za-z0-9][A-Za-z0-9_-]{0,63}"),
+    ),
+    Case("study-dot-dot", _set("study", ".."), ("study: '..'", "starting with a letter or digit")),
+    Case("study-empty", _set("study", ""), ("study: ''", "at most 64 characters")),
+    Case("study-too-long", _set("study", "s" * 65), ("study: 'sss", "at most 64 characters")),
+    Case("study-cache", _set("study", "cache"), ("study: 'cache'", "reserved", "results/cache/")),
+    Case("study-Compare", _set("study", "Compare"), ("study: 'Compare'", "reserved")),
+    Case("study-a-number", _set("study", 12), ("study: 12", "not text", "quote it")),
+    Case("study-a-list", _set("study", ["a"]), ("study: ['a']", "not text")),
+    Case(
+        "study-default-from-a-dotted-file-name",
+        _delete("study"),
+        ("study: 'bad.v2' (the default: the name of", "bad.v2.yaml", "set study: in the config"),
+        suffix=".v2.yaml",
+    ),
 ]
 
 
@@ -459,6 +478,18 @@ def test_the_rounding_check_matches_what_the_engine_does():
         cfg["objectives"]["rosenbrock"]["start_scale"] = s
         with pytest.raises(StudyConfigError, match="rounding, not the method"):
             load_study(cfg)
+
+
+def test_the_study_name_defaults_to_the_config_file_stem(tmp_path):
+    cfg = copy.deepcopy(QUICK_CFG)
+    assert cfg["study"] == "quick"  # each preset names its own study
+    del cfg["study"]
+    path = tmp_path / "my_run-2.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert load_as_the_workflow_does(path).study == "my_run-2"
+    assert load_study(copy.deepcopy(cfg)).study == "default"  # no file: "default"
+    cfg["study"] = "2024-06_check"  # digits first are fine, and it stays text
+    assert load_study(cfg).config["study"] == "2024-06_check"
 
 
 def test_the_quick_preset_itself_is_accepted(tmp_path):
@@ -586,6 +617,7 @@ E2E = {
     "label-on": "a label that is not text",
     "seeds-1e9": "a study above the size limit",
     "duplicate-tol": "a duplicate key",
+    "study-with-a-slash": "a study name that is not a safe folder",
 }
 
 

@@ -96,7 +96,7 @@ def job_path(params: dict) -> str:
 def study_problem(name) -> str | None:
     """Why a study name would not make a safe folder ``results/<name>/`` (None: fine)."""
     if not isinstance(name, str):
-        return f"a {type(name).__name__}, not text"
+        return "not text (quote it)"
     if not re.fullmatch(STUDY_NAME, name):
         return f"not {STUDY_ALLOWED}"
     if name.lower() in RESERVED_STUDIES:
