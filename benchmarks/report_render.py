@@ -16,7 +16,7 @@ With ``--pipeline``, measured side by side in one run, in temporary copies of th
     at most 25%), read from when simulations.csv was written;
 (3) a change to one objective (one more kappa for quad50d): which figure jobs a rerun plans.
 
-    .venv/bin/python benchmarks/report_render.py [results/report/index.html ...] [--runs 5]
+    .venv/bin/python benchmarks/report_render.py [results/<study>/report/index.html ...] [--runs 5]
     .venv/bin/python benchmarks/report_render.py --pipeline [--default] [--cores 2]
 """
 
@@ -88,14 +88,16 @@ def pipeline(config: dict | None, cores: int) -> None:
         else:
             cfg_file = "config/presets/bench.yaml"
             (root / cfg_file).write_text(yaml.safe_dump(config, sort_keys=False))
+        study = study_config(root / cfg_file)["study"]
         jobs = plan(study_config(root / cfg_file)).jobs
+        out = root / "results" / study  # the study's folder
         t0 = time.perf_counter()
         n = sum(len(simulate_job(j)[0]) for j in jobs)
         t_proc = time.perf_counter() - t0
         start = time.time()
         snakemake(root, "--cores", str(cores), "--configfile", cfg_file, timeout=7200)
         end = time.time()
-        sims_done = (root / "results" / "tables" / "simulations.csv").stat().st_mtime
+        sims_done = (out / "tables" / "simulations.csv").stat().st_mtime
         cold = end - start
         print(f"{cfg_file}: {n} simulations in {len(jobs)} simulation jobs, {cores} cores")
         print(f"  (1) cold pipeline, simulations to report: {cold:8.1f} s")
@@ -104,19 +106,20 @@ def pipeline(config: dict | None, cores: int) -> None:
         post = end - sims_done
         print(f"  (2) after simulations.csv (statistics, figures, report): {post:.1f} s of "
               f"{cold:.1f} s = {100 * post / cold:.0f}%  (goal <= 25%)")  # fmt: skip
-        figs = sorted((root / "results" / "benchmarks" / "figures").glob("*.tsv"))
+        figs = sorted((out / "benchmarks" / "figures").glob("*.tsv"))
         fig_s = [float(f.read_text().splitlines()[1].split()[0]) for f in figs]
-        rep = (root / "results" / "benchmarks" / "report.tsv").read_text().splitlines()[1]
+        rep = (out / "benchmarks" / "report.tsv").read_text().splitlines()[1]
         print(f"      {len(figs)} figure jobs, {sum(fig_s):.1f} s summed, slowest "
               f"{max(fig_s):.1f} s; report (assembly) {float(rep.split()[0]):.1f} s")  # fmt: skip
         cfg = yaml.safe_load((root / cfg_file).read_text())
         obj = list(cfg["objectives"])[-1]
         spec = cfg["objectives"][obj]
         spec["kappas"] = [*spec.get("kappas", cfg["kappas"]), 3]
+        cfg["study"] = study  # the same study, changed
         (root / "config" / "presets" / "changed.yaml").write_text(yaml.safe_dump(cfg))
         dry = snakemake(root, "-n", "--cores", "1", "--configfile", "config/presets/changed.yaml")
         rerun = sorted(
-            set(re.findall(r"rule \w+_figure:\n(?:.*\n)*?\s+output: results/report/figures/"
+            set(re.findall(r"rule \w+_figure:\n(?:.*\n)*?\s+output: results/[\w-]+/report/figures/"
                            r"([\w-]+)\.png", dry.stdout))
         )  # fmt: skip
         print(
@@ -154,7 +157,7 @@ def screenshots(report: Path, out_dir: Path) -> list[Path]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("reports", nargs="*", default=["results/report/index.html"])
+    ap.add_argument("reports", nargs="*", default=["results/default/report/index.html"])
     ap.add_argument("--runs", type=int, default=5, help="cold loads per report (median shown)")
     ap.add_argument("--width", type=int, default=1280, help="viewport width in CSS pixels")
     ap.add_argument("--pipeline", action="store_true", help="the pipeline benchmarks instead")

@@ -1,4 +1,4 @@
-"""Rule report: the tables and the figure jobs' figures -> results/report/index.html."""
+"""Rule report: the tables and the figure jobs' figures -> results/<study>/report/index.html."""
 
 from pathlib import Path
 
