@@ -186,3 +186,17 @@ def test_a_folder_without_a_manifest_is_not_a_study(results, tmp_path):
         compare("base", tmp_path / "half", results)
     rows = diff_rows(open_study("base", results), open_study("base", results))
     assert all(r["change"] == "same" for r in rows)
+
+
+def test_an_archive_reaching_outside_its_folder_is_refused(results, tmp_path):
+    import io
+    import tarfile
+
+    bad = tmp_path / "bad.tar.gz"
+    with tarfile.open(bad, "w:gz") as tar:
+        info = tarfile.TarInfo("../evil/study.json")
+        info.size = 2
+        tar.addfile(info, io.BytesIO(b"{}"))
+    with pytest.raises(StudyError, match="not a plain file of a study archive"):
+        compare("base", bad, results, scratch=tmp_path / "x")
+    assert not (tmp_path / "evil").exists()

@@ -232,6 +232,20 @@ def _is_archive(path: Path) -> bool:
     return path.is_file() and tarfile.is_tarfile(path)
 
 
+def _unpack(archive: Path, dest: Path) -> None:
+    """Unpack an archive's regular files and folders only, never outside ``dest``."""
+    with tarfile.open(archive) as tar:
+        members = tar.getmembers()
+        for m in members:
+            parts = Path(m.name).parts
+            if not (m.isfile() or m.isdir()) or Path(m.name).is_absolute() or ".." in parts:
+                raise StudyError(f"{archive}: {m.name!r} is not a plain file of a study archive")
+        if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4
+            tar.extractall(dest, members=members, filter="data")
+        else:
+            tar.extractall(dest, members=members)  # noqa: S202 - every member checked above
+
+
 def open_study(what: str | os.PathLike, results_dir=RESULTS_DIR, scratch=None) -> Study:
     """A study by name (``results/<name>/``), folder (holding ``study.json``) or archive (made
     by :func:`export`; unpacked under ``scratch``, a temporary folder by default)."""
@@ -241,8 +255,7 @@ def open_study(what: str | os.PathLike, results_dir=RESULTS_DIR, scratch=None) -
         path = Path(results_dir) / text
     if _is_archive(path):
         dest = Path(scratch or tempfile.mkdtemp(prefix="momentumlab-study-"))
-        with tarfile.open(path) as tar:
-            tar.extractall(dest, filter="data")
+        _unpack(path, dest)
         found = sorted(dest.glob(f"*/{MANIFEST}")) or sorted(dest.glob(MANIFEST))
         if not found:
             raise StudyError(f"{text}: an archive without a {MANIFEST}: not a study archive")
