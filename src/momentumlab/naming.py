@@ -98,7 +98,14 @@ def study_problem(name) -> str | None:
     if not isinstance(name, str):
         return "not text (quote it)"
     if not re.fullmatch(STUDY_NAME, name):
-        return f"not {STUDY_ALLOWED}"
+        if not name:
+            return "empty"
+        if len(name) > STUDY_MAX:
+            return f"{len(name)} characters long, more than {STUDY_MAX}"
+        if not re.match("[A-Za-z0-9]", name):
+            return f"not starting with a letter or digit ({name[0]!r})"
+        bad = next(c for c in name if not re.match("[A-Za-z0-9_-]", c))
+        return f"not a safe folder name ({bad!r} is not a letter, digit, '_' or '-')"
     if name.lower() in RESERVED_STUDIES:
         return "reserved (results/cache/ holds the shared jobs, results/compare/ comparisons)"
     return None
