@@ -116,7 +116,7 @@ def test_report_renders_cleanly_in_chromium(chromium, report_html, width):
     if width >= 1000:  # beside the verdict on a desktop; below it on a phone
         assert layout["heroTop"] < layout["viewport"]
     # one section per objective of the study, in the config's order
-    objectives = list(yaml.safe_load((report_html.parents[2] / QUICK).read_text())["objectives"])
+    objectives = list(yaml.safe_load((report_html.parents[3] / QUICK).read_text())["objectives"])
     assert layout["sections"] == objectives
     # every figure's smallest text, as displayed: its size at natural size times the scale
     assert len(layout["imgs"]) == len(images)

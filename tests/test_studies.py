@@ -137,3 +137,16 @@ def study_config_of(cfg: dict) -> dict:
     from momentumlab.config import load_study
 
     return load_study(dict(cfg)).config
+
+
+def test_the_compare_target_sets_the_two_studies_side_by_side(two_studies):
+    root, one, *_ = two_studies
+    target = "results/compare/one-vs-two/index.html"
+    snakemake(root, "--cores", "1", target, "--configfile", one)
+    rows = read_csv(root / "results" / "compare" / "one-vs-two" / "diff.csv")
+    page = (root / target).read_text()
+    assert "alphas.heavy_ball" in page and "Config differences" in page
+    # the GD jobs are the very same jobs: GD's rows cannot differ; heavy ball's grid did
+    gd = [r for r in rows if r["method"] == "gd" and r["table"] in ("best", "status_counts")]
+    assert gd and all(r["change"] == "same" for r in gd)
+    assert {r["table"] for r in rows} == {"comparisons", "best", "slopes", "status_counts"}

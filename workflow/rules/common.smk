@@ -9,7 +9,9 @@ from snakemake.exceptions import WorkflowError
 import momentumlab
 from momentumlab.config import StudyConfigError, load_study
 from momentumlab.jobfiles import expectation
-from momentumlab.naming import CACHE_DIR, INDEX_HTML, JOB_PATTERN, MANIFEST, WILDCARDS, study_dir
+from momentumlab.naming import (
+    CACHE_DIR, INDEX_HTML, JOB_PATTERN, MANIFEST, RESULTS_DIR, STUDY_NAME, WILDCARDS, study_dir,
+)
 
 SCHEMA = f"{workflow.basedir}/workflow/schemas/config.schema.yaml"
 ENV = "../envs/momentumlab.yaml"  # relative to the rule files

@@ -38,3 +38,23 @@ rule index:
         ENV
     script:
         "../../scripts/index.py"
+
+
+# snakemake results/compare/<A>-vs-<B>/index.html: two finished studies side by side (both
+# folders under results/; for archives or other folders: python -m momentumlab compare)
+rule compare:
+    input:
+        a=f"{RESULTS_DIR}/{{a}}/{MANIFEST}",
+        b=f"{RESULTS_DIR}/{{b}}/{MANIFEST}",
+    output:
+        html=f"{RESULTS_DIR}/compare/{{a}}-vs-{{b}}/index.html",
+        diff=f"{RESULTS_DIR}/compare/{{a}}-vs-{{b}}/diff.csv",
+    wildcard_constraints:
+        a=STUDY_NAME,
+        b=STUDY_NAME,
+    log:
+        f"{RESULTS_DIR}/compare/{{a}}-vs-{{b}}/compare.log",
+    conda:
+        ENV
+    script:
+        "../../scripts/compare.py"
