@@ -41,7 +41,10 @@ QUANTITIES = {
         ("objective", "kappa", "method"),
         [("median_iter", "median_ci_low", "median_ci_high")],
     ),
-    "slopes": (("objective", "method"), [("slope", "slope_ci_low", "slope_ci_high")]),
+    "slopes": (
+        ("objective", "method"),
+        [("slope", "slope_ci_low", "slope_ci_high"), ("n_kappas", None, None)],
+    ),
     "status_counts": (
         ("objective", "kappa", "method"),
         [("converged", None, None), ("diverged", None, None), ("max_iter_runs", None, None)],
