@@ -4,7 +4,7 @@
     python3 tasks.py study [snakemake args...]   # set up .venv, run the study (default config),
                                                  # print its report: results/<study>/report/
     python3 tasks.py test  [pytest args...]      # set up .venv, lint, run the tests
-    python3 tasks.py test --quick [pytest args]  # the unit tests only (no workflow, no browser)
+    python3 tasks.py test --quick [pytest args]  # unit tests only (no workflow, browser, slow)
     python3 tasks.py cluster [snakemake args...] # + the SLURM plugin; run through the slurm profile
 
 The virtualenv is (re)installed when missing or when pyproject.toml changed since.
@@ -100,12 +100,12 @@ def cluster(args: list[str]) -> None:
     run(BIN / "snakemake", "--workflow-profile", profile, *args)
 
 
-QUICK_MARKERS = "not workflow and not browser"  # the markers are declared in pyproject.toml
+QUICK_MARKERS = "not workflow and not browser and not slow"  # markers: see pyproject.toml
 
 
 def test(args: list[str]) -> None:
     setup()
-    if "--quick" in args:  # no linters, no Snakemake runs, no browser
+    if "--quick" in args:  # no linters, no Snakemake runs, no browser, no slow oracles
         rest = [a for a in args if a != "--quick"]
         run(BIN / "python", "-m", "pytest", "-m", QUICK_MARKERS, *rest)
         return

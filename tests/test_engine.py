@@ -457,6 +457,7 @@ def test_recurrence_bound_is_sound_and_tight_at_double_roots():
     assert abs(e[-1]) <= bound <= 1.5 * abs(e[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name,opts,scale", [("rosenbrock", {}, 0.2), ("logistic", dict(dim=5, n_samples=60), 1.0)]
 )

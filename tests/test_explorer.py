@@ -245,7 +245,7 @@ def check_against_library(b: Browser, case, tol, horizon) -> dict:
     if alpha_L == "optimal":
         t = theory.optimal(method, 1.0, kappa)
         alpha_L, beta = t.alpha * kappa, t.beta
-    beta = beta if METHODS[method].uses_beta else 0.0
+    beta = beta if METHODS[method].takes("beta") else 0.0
     start = [x0, y0 / math.sqrt(kappa)]
     assert main["method"] == method and main["kappa"] == kappa
     assert main["alphaL"] == alpha_L and main["beta"] == beta and main["start"] == start
@@ -287,7 +287,7 @@ def check_against_library(b: Browser, case, tol, horizon) -> dict:
     assert math.isclose(r["opt_alpha_L"][0], opt.alpha * L, rel_tol=RTOL)
     assert math.isclose(r["opt_rate"][0], opt.rate, rel_tol=RTOL, abs_tol=1e-300)
     assert r["opt_iterations"][0] == pytest.approx(opt.iterations(tol), rel=RTOL)
-    if METHODS[method].uses_beta:
+    if METHODS[method].takes("beta"):
         assert math.isclose(r["opt_beta"][0], opt.beta, rel_tol=RTOL, abs_tol=1e-300)
         cb = r["critical_beta"][0]
         if cb is not None:  # a double root for the flattest direction at this alpha

@@ -610,6 +610,7 @@ def test_lecture_needs_two_dimensions():
         lecture_tables([case], steps=5, grid=5)
 
 
+@pytest.mark.slow
 def test_rosenbrock_default_tuning_is_stable():
     traj, _ = lecture_tables(LECTURE_CASES[1:], steps=1000, grid=5)
     obj = ml.make_objective("rosenbrock", 1000)
@@ -669,6 +670,7 @@ def test_theory_map_is_smallest_at_the_optimal_tuning():
 # ------------------------------------------------------------------------ the figure jobs
 
 
+@pytest.mark.slow
 def test_figure_jobs_then_assembly_give_the_same_report(tmp_path, tables_dir, report):
     """Figures drawn one job each, then assembled, are the figures drawn in one process."""
     from momentumlab.report.jobs import figure_job, figure_names

@@ -3,7 +3,6 @@
 import itertools
 import math
 import random
-import re
 from pathlib import Path
 
 import numpy as np
@@ -660,57 +659,7 @@ def test_speed_sanity_small_grid():
 
 
 # ---------------------------------------------------------------------------------------------
-# Documentation
-
-
-def doc_sections():
-    text = (ROOT / "docs" / "tables.md").read_text()
-    sections, current = {}, None
-    for line in text.splitlines():
-        head = re.match(r"^## .*`(\w+)`", line)
-        if head:
-            current = sections.setdefault(head.group(1), [])
-            continue
-        if line.startswith("## "):
-            current = None
-        row = re.match(r"^\| `(\w+)` \| (.*) \|$", line)
-        if row and current is not None:
-            current.append((row.group(1), row.group(2)))
-    return sections
-
-
-def test_every_column_is_documented_in_code_and_in_docs():
-    assert list(stats.COLUMN_DOCS) == list(stats.COLUMNS)
-    for name, cols in stats.COLUMNS.items():
-        assert len(set(cols)) == len(cols)
-        assert set(stats.COLUMN_DOCS[name]) == set(cols), name
-    assert set(stats.INPUT_DOCS) == set(stats.INPUT_COLUMNS)
-    sections = doc_sections()
-    expected = {
-        n: [(c, stats.COLUMN_DOCS[n][c]) for c in cols] for n, cols in stats.COLUMNS.items()
-    }
-    expected["simulations"] = [(c, stats.INPUT_DOCS[c]) for c in stats.INPUT_COLUMNS]
-    assert {k: v for k, v in sections.items() if k in expected} == expected
-
-
-def test_the_other_tables_are_documented_too():
-    from momentumlab.lecture import LANDSCAPE_COLUMNS, TRAJECTORY_COLUMNS
-    from momentumlab.study import CURVE_COLUMNS
-
-    sections = doc_sections()
-    others = {"curves": CURVE_COLUMNS, "trajectories": TRAJECTORY_COLUMNS,
-              "landscape": LANDSCAPE_COLUMNS}  # fmt: skip
-    assert set(sections) == set(stats.COLUMNS) | {"simulations"} | set(others)
-    for name, cols in others.items():
-        assert [c for c, _ in sections[name]] == list(cols), name
-        assert all(doc.strip() for _, doc in sections[name])
-
-
-def test_input_columns_match_the_study():
-    study = pytest.importorskip("momentumlab.study")
-    if not hasattr(study, "SIM_COLUMNS"):
-        pytest.skip("momentumlab.study has no SIM_COLUMNS")
-    assert stats.INPUT_COLUMNS == study.SIM_COLUMNS
+# Documentation: every column's type and doc is in momentumlab.catalogue (tests/test_catalogue.py)
 
 
 def test_exact_wilcoxon_with_ties_is_the_permutation_distribution():

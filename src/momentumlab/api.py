@@ -122,6 +122,76 @@ def run_points(
     return res, ip, js
 
 
+@dataclass
+class Grid:
+    """The runs of a grid of (alpha, beta) points from every start: :func:`run_grid`'s result.
+
+    ``rows`` has one dict per run (point-major, then start) with the fields every consumer
+    records (:data:`RUN_FIELDS`); ``result`` is the engine's, ``alphas`` the points' absolute
+    steps, ``starts`` the number of starts per point.
+    """
+
+    rows: list[dict]
+    result: BatchResult
+    alphas: np.ndarray
+    betas: np.ndarray
+    starts: int
+
+
+RUN_FIELDS = (
+    "objective", "kappa", "dim", "method", "alpha", "alpha_L", "beta", "seed", "status",
+    "iterations", "first_hit", "final_gap", "diverged_at",
+)  # fmt: skip
+
+
+def run_grid(
+    objective: Objective,
+    method: str,
+    label: str,
+    points,
+    *,
+    alpha_unit: str = "absolute",
+    starts=None,
+    seeds: int | Sequence[int] | None = None,
+    base_seed: int = 0,
+    start_scale: float = 1.0,
+    **engine_options,
+) -> Grid:
+    """Every (alpha, beta) of ``points`` (alpha in ``alpha_unit``) from every start, in one
+    batch: the one path from a grid to its rows, shared by :func:`simulate` and the workflow's
+    simulation jobs (:func:`momentumlab.study.simulate_job`)."""
+    m = get_method(method)
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    S, seed_ids = resolve_starts(
+        objective, label, starts=starts, seeds=seeds, base_seed=base_seed, scale=start_scale
+    )
+    keys = noise_keys(objective, label, seed_ids, base_seed)
+    alphas = to_absolute(pts[:, 0], alpha_unit, objective.L)
+    res, ip, js = run_points(objective, m, alphas, pts[:, 1], S, keys, **engine_options)
+    rows = []
+    for r in range(len(ip)):
+        a = float(alphas[ip[r]])
+        diverged = res.status[r] == "diverged"
+        rows.append(
+            {
+                "objective": label,
+                "kappa": objective.kappa,
+                "dim": objective.dim,
+                "method": method,
+                "alpha": a,
+                "alpha_L": a * objective.L,
+                "beta": float(pts[ip[r], 1]),
+                "seed": int(seed_ids[js[r]]),
+                "status": str(res.status[r]),
+                "iterations": int(res.iterations[r]),
+                "first_hit": hit_or_none(res.first_hit[r]),
+                "final_gap": float(res.final_gap[r]),
+                "diverged_at": int(res.iterations[r]) if diverged else None,
+            }
+        )
+    return Grid(rows, res, alphas, pts[:, 1], len(seed_ids))
+
+
 def to_absolute(alpha, unit: str, L: float):
     if unit == "absolute":
         return np.asarray(alpha, dtype=float)
@@ -172,46 +242,25 @@ def simulate(
     obj, name = _objective(objective, kappa, dict(objective_options))
     label = label or name
     alphas = np.atleast_1d(np.asarray(alpha, dtype=float))
-    betas = np.atleast_1d(np.asarray(beta, dtype=float)) if m.uses_beta else np.array([0.0])
+    betas = np.atleast_1d(np.asarray(beta, dtype=float)) if m.takes("beta") else np.array([0.0])
     if np.any(~np.isfinite(alphas)) or np.any(alphas <= 0):
         raise ConfigError(f"alpha must be > 0, got {alphas.tolist()}")
     if np.any(betas < 0) or np.any(betas >= 1):
         raise ConfigError(f"beta must be in [0, 1), got {betas.tolist()}")
-    S, seed_ids = resolve_starts(
-        obj, label, starts=starts, seeds=seeds, base_seed=base_seed, scale=start_scale
-    )
-    keys = noise_keys(obj, label, seed_ids, base_seed)
-    abs_alphas = to_absolute(alphas, alpha_unit, obj.L)
-    ia, ib = (
-        a.ravel() for a in np.meshgrid(np.arange(len(alphas)), np.arange(len(betas)), indexing="ij")
-    )
-    res, ip, js = run_points(
-        obj, m, abs_alphas[ia], betas[ib], S, keys,
+    grid = run_grid(
+        obj, method, label, [[a, b] for a in alphas for b in betas], alpha_unit=alpha_unit,
+        starts=starts, seeds=seeds, base_seed=base_seed, start_scale=start_scale,
         tol=tol, max_iter=max_iter, curve_points=curve_points, keep_path=keep_path,
     )  # fmt: skip
-    out = []
-    for r in range(len(ip)):
-        a = float(abs_alphas[ia[ip[r]]])
-        out.append(
-            SimRecord(
-                objective=label,
-                kappa=obj.kappa,
-                dim=obj.dim,
-                method=method,
-                alpha=a,
-                alpha_L=a * obj.L,
-                beta=float(betas[ib[ip[r]]]),
-                seed=int(seed_ids[js[r]]),
-                status=str(res.status[r]),
-                iterations=int(res.iterations[r]),
-                first_hit=hit_or_none(res.first_hit[r]),
-                final_gap=float(res.final_gap[r]),
-                diverged_at=int(res.iterations[r]) if res.status[r] == "diverged" else None,
-                curve=tuple(zip(res.curve_iters.tolist(), res.curve[r].tolist(), strict=True)),
-                path=None if res.path is None else res.path[r],
-            )
+    res, its = grid.result, grid.result.curve_iters.tolist()
+    return [
+        SimRecord(
+            **row,
+            curve=tuple(zip(its, res.curve[r].tolist(), strict=True)),
+            path=None if res.path is None else res.path[r],
         )
-    return out
+        for r, row in enumerate(grid.rows)
+    ]
 
 
 def hit_or_none(k) -> int | None:
@@ -241,7 +290,7 @@ def trajectory(
     if w.shape[1] != obj.dim:
         raise ConfigError(f"start has dimension {w.shape[1]}, objective has dim {obj.dim}")
     a = float(to_absolute(alpha, alpha_unit, obj.L))
-    b = float(beta) if m.uses_beta else 0.0
+    b = float(beta) if m.takes("beta") else 0.0
     out = np.full((steps + 1, obj.dim), np.nan)
     out[0] = w[0]
     state = m.init(w)

@@ -430,7 +430,7 @@ def _dim(spec: dict) -> int:
     """An objective's dimension, without building it (a logistic one calibrates its data)."""
     if "dim" in spec:
         return int(spec["dim"])
-    return int(inspect.signature(OBJECTIVES[spec["type"]]).parameters["dim"].default)
+    return int(inspect.signature(OBJECTIVES[spec["type"]].factory).parameters["dim"].default)
 
 
 def _semantic_problems(config: dict) -> Iterable[str]:
@@ -591,7 +591,7 @@ def study_size(config: dict) -> dict:
         cost = _run_iteration_seconds(spec["type"], d, spec.get("n_samples", 0))
         for m in config["methods"]:
             points = len(method_alphas(config, m)) * (
-                len(config["betas"]) if METHODS[m].uses_beta else 1
+                len(config["betas"]) if METHODS[m].takes("beta") else 1
             )
             per_job = points if ppj == "all" else min(ppj, points)
             sims += n_kappas * points * runs_per_point

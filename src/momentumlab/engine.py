@@ -29,8 +29,8 @@ When a run has settled (the stop rule). The engine stops a run only when it know
 later gap can climb back over thresh, checked every ``_CHECK_EVERY`` iterations and at the
 budget, on the runs whose current gap is <= thresh:
 
-- Quadratics with exact gradients (any method of :mod:`momentumlab.theory`: gd, momentum,
-  heavy_ball, nesterov): a certificate, i.e. a proof. In the eigenbasis the engine already
+- Quadratics with exact gradients (any method with a theory, ``Method.theory``: gd,
+  momentum, heavy_ball, nesterov): a certificate, i.e. a proof. In the eigenbasis the engine already
   works in (``Objective.canonical``), each coordinate e_i is a linear recurrence of order two
   (its state: iterate and momentum buffer, which the last two iterates determine).
   :func:`momentumlab.theory.recurrence_sup_bound` bounds sup_{j >= k} |e_{i,j}| from
@@ -58,8 +58,12 @@ budget, on the runs whose current gap is <= thresh:
   ``first_hit`` recorded; ``final_gap`` is the gap at the budget: the noise floor, which is
   their measurement (so simulating to the budget is not wasted). Divergence still stops them.
 - A run that starts at the minimiser (gap_0 = 0) has settled at 0.
-- A method without a characteristic polynomial in :mod:`momentumlab.theory` gets no stop
-  rule: its runs are censored at the budget (with ``first_hit``) unless they diverge.
+- A method without a theory (``Method.theory`` None: no characteristic polynomial) gets no
+  stop rule: its runs are censored at the budget (with ``first_hit``) unless they diverge.
+
+Coordinates. A rotated quadratic is simulated in its eigenbasis only for a rotation-equivariant
+method (``Method.equivariant``); any other method runs in the original coordinates
+(:func:`canonical_for`), so its numbers are never those of a different problem.
 
 ``stopped_at`` is the iteration at which the engine stopped simulating a run (for a settled
 run, a few iterations after ``iterations``: the rule is tried every ``_CHECK_EVERY``
@@ -148,7 +152,7 @@ class _StopRule:
 
     @classmethod
     def make(cls, objective: Objective, method: Method):
-        if objective.stochastic or method.name not in theory.THEORY_METHODS:
+        if objective.stochastic or method.theory is None:
             return None
         return cls(objective, method)
 
@@ -175,6 +179,19 @@ class _StopRule:
         return np.maximum(tau, _MIN_DWELL)
 
 
+def canonical_for(objective: Objective, method: Method) -> tuple[Objective, np.ndarray | None]:
+    """The coordinates to simulate ``method`` on ``objective`` in, and their rotation Q.
+
+    A rotated quadratic is simulated in its eigenbasis (``Objective.canonical``) only when the
+    method is rotation-equivariant (``Method.equivariant``): then the iterates are the same,
+    rotated. A method that is not (sign-GD, a coordinate-wise step) runs in the original
+    coordinates, where its iterates are its own.
+    """
+    if not method.equivariant:
+        return objective, None
+    return objective.canonical()
+
+
 def run_batch(
     objective: Objective,
     method: Method,
@@ -194,7 +211,7 @@ def run_batch(
     """
     starts = np.atleast_2d(np.asarray(starts, dtype=float))
     n, d = starts.shape
-    objective, Q = objective.canonical()  # e.g. a rotated quadratic in its eigenbasis
+    objective, Q = canonical_for(objective, method)
     if Q is not None:
         starts = matmul_rows(starts, Q)
     alpha = np.broadcast_to(np.asarray(alpha, dtype=float), (n,)).copy()

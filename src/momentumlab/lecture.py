@@ -50,27 +50,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import theory
+from . import catalogue, theory
 from .api import trajectory
 from .errors import ConfigError
-from .objectives import Objective, make_objective
+from .methods import takes_beta
+from .objectives import Objective, make_objective, quadratic_theory
 
-TRAJECTORY_COLUMNS = [
-    "objective",
-    "kappa",
-    "tuning",
-    "method",
-    "alpha",
-    "alpha_L",
-    "beta",
-    "iterations",
-    "step",
-    "drawn",
-    "w1",
-    "w2",
-    "gap",
-]
-LANDSCAPE_COLUMNS = ["objective", "kappa", "x", "y", "f"]
+TRAJECTORY_COLUMNS = catalogue.columns("trajectories")  # the table catalogue's
+LANDSCAPE_COLUMNS = catalogue.columns("landscape")
 
 DEFAULT_BETA = 0.9
 TUNINGS = ("optimal", "critical")  # the momentum tunings drawn beside GD
@@ -110,7 +97,7 @@ def default_start(obj: Objective, objective_type: str) -> np.ndarray:
 
 def path_curvature(obj: Objective, objective_type: str, start: np.ndarray, n: int = 25) -> float:
     """L for a quadratic; otherwise the largest Hessian eigenvalue over the start-w* box."""
-    if objective_type == "quadratic":
+    if quadratic_theory(objective_type):  # its Hessian is the same everywhere
         return float(obj.L)
     w_star = np.asarray(obj.minimizer, dtype=float)
     lo, hi = np.minimum(start, w_star), np.maximum(start, w_star)
@@ -226,7 +213,7 @@ def _case_rows(case: dict, steps: int, grid: int) -> tuple[list[dict], list[dict
     for name, tun in tunings.items():
         method = tun["method"]
         alpha = float(tun["alpha"])
-        beta = float(tun.get("beta", 0.0) or 0.0) if method != "gd" else 0.0
+        beta = float(tun.get("beta", 0.0) or 0.0) if takes_beta(method) else 0.0
         run = steps
         while True:  # run on (doubling) until the path reaches tol, diverges or runs MAX_STEPS
             W = trajectory(obj, method, alpha=alpha, beta=beta, start=start, steps=run)

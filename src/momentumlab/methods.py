@@ -4,27 +4,52 @@
 alpha, beta)`` returns ``(delta, new_state)`` and the caller applies ``w <- w + delta``.
 ``alpha`` and ``beta`` broadcast against the rows, so one call advances a whole batch.
 
-All four methods are one transform, :func:`trace`, composed with different flags.
+The four methods of the study are one transform, :func:`trace`, composed with different flags.
+
+:data:`METHODS` is the one home of everything known about a method: its update, the
+hyperparameters it takes, whether it is rotation-equivariant (the engine relies on it to
+simulate a rotated quadratic in its eigenbasis), its label, colour and update equation (the
+report and figures render these), and its quadratic theory (:class:`momentumlab.theory.
+MethodTheory`, or None). Every other list of methods (orders, families, labels, colours) is a
+view of it; ``docs/adding-a-method.md`` adds one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 
+from . import theory
 from .errors import ConfigError
+from .theory import MethodTheory
+
+EXTRA_COLORS = ("#CC79A7", "#E69F00", "#56B4E9", "#F0E442")  # methods without a colour
 
 
-class Method(NamedTuple):
+@dataclass(frozen=True)
+class Method:
+    """One optimiser and every fact the study, the theory and the report need about it."""
+
     name: str
     init: Callable
     update: Callable
-    ema: bool  # alpha multiplies an average of gradients (the lecture's form)
-    nesterov: bool  # the step is g + beta v (a look-ahead), not v
-    uses_beta: bool
+    hyperparameters: tuple[str, ...]  # ("alpha",) or ("alpha", "beta"): what the grid varies
+    equivariant: bool  # update(g Q) = update(g) Q for every rotation Q (linear in g: yes)
+    label: str  # short, for figures and tables
+    full_label: str  # for the report's table of update rules
+    color: str  # one colour per method throughout the report (Okabe-Ito)
+    equation: str  # the update as the report shows it (g = the gradient, v_0 = 0)
     doc: str
+    theory: MethodTheory | None = None  # quadratic theory (optimal tuning, rate, ...) or None
+    family: str = "other"  # "baseline" (gd) or "momentum": compared with the baseline
+    ema: bool = False  # a trace: alpha multiplies an average of gradients (the lecture's form)
+    nesterov: bool = False  # a trace: the step is g + beta v (a look-ahead), not v
+    traced: bool = False  # the update is :func:`trace` (ema, nesterov) (the explorer runs it)
+
+    def takes(self, hyperparameter: str) -> bool:
+        return hyperparameter in self.hyperparameters
 
 
 def trace(*, ema: bool, nesterov: bool):
@@ -58,25 +83,39 @@ def _gd():
     return init, update
 
 
-def _traced(name: str, *, ema: bool, nesterov: bool, doc: str) -> Method:
+def _traced(name: str, *, ema: bool, nesterov: bool, **facts) -> Method:
     """A momentum method: :func:`trace` with these flags, recorded on the Method as well."""
     init, update = trace(ema=ema, nesterov=nesterov)
-    return Method(name, init, update, ema, nesterov, uses_beta=True, doc=doc)
+    return Method(
+        name, init, update, ("alpha", "beta"), equivariant=True, family="momentum",
+        ema=ema, nesterov=nesterov, traced=True, **facts,
+    )  # fmt: skip
 
 
 METHODS: dict[str, Method] = {
     "gd": Method(
         "gd",
         *_gd(),
-        ema=False,
-        nesterov=False,
-        uses_beta=False,
+        hyperparameters=("alpha",),
+        equivariant=True,
+        label="GD",
+        full_label="GD",
+        color="#333333",
+        equation="w ← w − α g",
         doc="Gradient descent: w <- w - alpha g (Cauchy 1847).",
+        theory=theory.GD,
+        family="baseline",
+        traced=True,  # trace with beta = 0
     ),
     "momentum": _traced(
         "momentum",
         ema=True,
         nesterov=False,
+        label="momentum (EMA)",
+        full_label="momentum (EMA, the lecture's form)",
+        color="#0072B2",
+        equation="v ← β v + (1 − β) g;\u00a0 w ← w − α v",
+        theory=theory.MOMENTUM,
         doc=(
             "Momentum as an exponentially weighted average of gradients (the lecture's form, "
             "Ng's deep-learning course): v <- beta v + (1 - beta) g, w <- w - alpha v, v_0 = 0. "
@@ -87,6 +126,11 @@ METHODS: dict[str, Method] = {
         "heavy_ball",
         ema=False,
         nesterov=False,
+        label="heavy ball",
+        full_label="heavy ball (Polyak)",
+        color="#D55E00",
+        equation="v ← β v + g;\u00a0 w ← w − α v",
+        theory=theory.HEAVY_BALL,
         doc=(
             "Polyak's heavy ball (Polyak 1964): v <- beta v + g, w <- w - alpha v; "
             "PyTorch SGD(momentum=beta), optax.sgd(momentum=beta)."
@@ -96,12 +140,45 @@ METHODS: dict[str, Method] = {
         "nesterov",
         ema=False,
         nesterov=True,
+        label="Nesterov",
+        full_label="Nesterov (PyTorch convention)",
+        color="#009E73",
+        equation="v ← β v + g;\u00a0 w ← w − α (g + β v)",
+        theory=theory.NESTEROV,
         doc=(
             "Nesterov's accelerated gradient in PyTorch's convention (Sutskever et al. 2013): "
             "v <- beta v + g, w <- w - alpha (g + beta v)."
         ),
     ),
 }
+
+BASELINE = next(n for n, m in METHODS.items() if m.family == "baseline")  # "gd"
+
+
+def momentum_family() -> tuple[str, ...]:
+    """The methods compared with the baseline, in registry order (a view of :data:`METHODS`)."""
+    return tuple(n for n, m in METHODS.items() if m.family == "momentum")
+
+
+def method_order(methods) -> list[str]:
+    """``methods`` (deduplicated) in registry order, unknown names last, sorted."""
+    ms = list(dict.fromkeys(methods))
+    return [m for m in METHODS if m in ms] + sorted(m for m in ms if m not in METHODS)
+
+
+def label(method: str) -> str:
+    return METHODS[method].label if method in METHODS else method
+
+
+def color(method: str) -> str:
+    if method in METHODS:
+        return METHODS[method].color
+    return EXTRA_COLORS[sum(map(ord, method)) % len(EXTRA_COLORS)]
+
+
+def takes_beta(method: str) -> bool:
+    """Does ``method`` take a momentum coefficient beta? (A name not in the registry: yes.)"""
+    return method not in METHODS or METHODS[method].takes("beta")
 
 
 def get_method(name: str) -> Method:

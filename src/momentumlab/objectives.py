@@ -5,11 +5,14 @@ Every objective works on a batch: ``W`` has shape ``(n, d)``, one row per simula
 units of ``1/L`` means the same thing whatever kappa is. For the quadratic they are also the
 global curvature bounds.
 
-Look objectives up by name with :func:`make_objective`; the registry is :data:`OBJECTIVES`.
+Look objectives up by name with :func:`make_objective`; the registry is :data:`OBJECTIVES`
+(an :class:`ObjectiveType` per type: its constructor, the options a config may pass it, and
+whether the quadratic theory of :mod:`momentumlab.theory` describes it exactly).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -34,7 +37,14 @@ class Objective:
     minimizer: np.ndarray = field(repr=False)
     fstar: float
     stochastic: bool = False
-    hessian: np.ndarray | None = field(default=None, repr=False)  # at the minimiser
+    # the Hessian at the minimiser; for a type with ``quadratic_theory`` the exact Hessian
+    # everywhere (f - f* = 1/2 (w - w*) H (w - w*)^T)
+    hessian: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def quadratic_theory(self) -> bool:
+        """Does the quadratic theory predict this objective (its type's fact, exact gradients)?"""
+        return OBJECTIVES[self.name].quadratic_theory and not self.stochastic
 
     def start_metric(self) -> np.ndarray:
         """M = sqrt(mu) H^(-1/2) (H: the Hessian at the minimiser); random starts are w* + s z M.
@@ -76,8 +86,9 @@ class Objective:
     def canonical(self) -> tuple[Objective, np.ndarray | None]:
         """An equivalent objective in rotated coordinates u = w Q, and Q (None: no rotation).
 
-        Every method here is linear in the gradient, hence rotation-equivariant: simulating in
-        the canonical coordinates gives the same iterates (rotated) and the same values.
+        For a rotation-equivariant method (``Method.equivariant``: e.g. linear in the gradient)
+        simulating in the canonical coordinates gives the same iterates (rotated) and the same
+        values; the engine uses them only for such methods.
         """
         return self, None
 
@@ -375,13 +386,40 @@ def logistic(
     return Logistic(**{**obj.__dict__, "fstar": fstar})
 
 
-OBJECTIVES = {"quadratic": quadratic, "rosenbrock": rosenbrock, "logistic": logistic}
+@dataclass(frozen=True)
+class ObjectiveType:
+    """One type of objective: its constructor and what the study needs to know about it."""
+
+    name: str
+    factory: Callable  # factory(kappa, **options) -> Objective
+    options: tuple[str, ...]  # the config keys of an objective of this type passed to factory
+    quadratic_theory: bool  # f is the quadratic the theory solves (with exact gradients)
+
+
+OBJECTIVES: dict[str, ObjectiveType] = {
+    "quadratic": ObjectiveType(
+        "quadratic", quadratic, ("dim", "spectrum", "rotate", "noise"), quadratic_theory=True
+    ),
+    "rosenbrock": ObjectiveType("rosenbrock", rosenbrock, ("dim",), quadratic_theory=False),
+    "logistic": ObjectiveType(
+        "logistic",
+        logistic,
+        ("dim", "n_samples", "batch_size", "data_seed"),
+        quadratic_theory=False,
+    ),  # fmt: skip
+}
+
+
+def quadratic_theory(objective_type: str | None) -> bool:
+    """Does the quadratic theory describe objectives of this type (table column objective_type)?"""
+    t = OBJECTIVES.get(objective_type) if objective_type else None
+    return t is not None and t.quadratic_theory
 
 
 def make_objective(name: str, kappa: float, **options) -> Objective:
     """Build the objective ``name`` from the registry with its options."""
     try:
-        factory = OBJECTIVES[name]
+        factory = OBJECTIVES[name].factory
     except KeyError:
         raise ConfigError(f"unknown objective {name!r}; allowed: {sorted(OBJECTIVES)}") from None
     try:

@@ -6,15 +6,15 @@ and ``params``) and does one rule's work. Nothing here imports snakemake.
 
 from __future__ import annotations
 
-from .tables import read_csv, write_csv
+from .tables import write_csv
 
 
 def summarise_tables(simulations: str, outputs: dict[str, str], settings: dict) -> None:
     """Rule summarise: simulations.csv -> the statistics tables named in ``outputs``."""
-    from . import stats
+    from . import catalogue, stats
 
     tables = stats.summarise(
-        read_csv(simulations),
+        catalogue.read(simulations, "simulations"),
         confidence=float(settings["confidence"]),
         n_resamples=int(settings["bootstrap_resamples"]),
         slope_min_kappa=float(settings["slope_min_kappa"]),
@@ -22,7 +22,7 @@ def summarise_tables(simulations: str, outputs: dict[str, str], settings: dict) 
         folds=int(settings["folds"]),
     )
     for name, path in outputs.items():
-        write_csv(path, tables[name], stats.COLUMNS[name])
+        write_csv(path, tables[name], catalogue.columns(name))
 
 
 def lecture(

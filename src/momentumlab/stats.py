@@ -2,8 +2,9 @@
 
 The single entry point is :func:`summarise`; it takes the rows of ``simulations.csv`` (lists of
 dicts, as :func:`momentumlab.tables.read_csv` returns them) and returns the tables ``cells``,
-``best``, ``comparisons``, ``slopes``, ``noise`` and ``status_counts``, whose column order is
-:data:`COLUMNS` and whose columns are described in :data:`COLUMN_DOCS` (and docs/tables.md).
+``best``, ``comparisons``, ``slopes``, ``noise`` and ``status_counts``, whose columns (order,
+types, descriptions) are defined in :mod:`momentumlab.catalogue` (views: :data:`COLUMNS`,
+:data:`COLUMN_DOCS`; docs/tables.md is generated from it).
 
 Rules, in short (docs/tables.md has the long form):
 
@@ -52,14 +53,16 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy import stats as st
 
-from . import theory
+from . import catalogue, theory
 from .engine import CONVERGED, DIVERGED, MAX_ITER, STATUSES
 from .errors import ConfigError
-from .methods import METHODS
+from .methods import BASELINE, METHODS, momentum_family
+from .objectives import quadratic_theory
 from .rng import derive_key
+from .tables import number
 
-BASELINE = "gd"
-MOMENTUM_FAMILY = ("heavy_ball", "momentum", "nesterov")
+# traces whose beta = 0 is gd (the note on such cells; the noise table's effective step)
+MOMENTUM_FAMILY = momentum_family()
 
 # Stands in for +inf in bootstrap quantiles (interpolating inf - inf gives NaN); a bound that
 # touches it is beyond every observed value and is reported as empty.
@@ -67,365 +70,25 @@ _SENTINEL = 1e300
 # Floating slack when comparing a probability with p.
 _EPS = 1e-9
 
-INPUT_COLUMNS = [
-    "objective", "objective_type", "stochastic", "kappa", "dim", "mu", "L", "method", "alpha",
-    "alpha_L", "beta", "seed", "status", "iterations", "first_hit", "final_gap", "diverged_at",
-    "tol", "max_iter",
-]  # fmt: skip
+# The columns and their documentation live in the table catalogue; these are its views.
+INPUT_COLUMNS = catalogue.columns("simulations")
 REQUIRED_INPUT = [
     c for c in INPUT_COLUMNS if c not in ("stochastic", "first_hit", "final_gap", "diverged_at")
 ]
-
-INPUT_DOCS: dict[str, str] = {
-    "objective": "The objective's label in the study config (e.g. quad2d).",
-    "objective_type": "The objective's family: quadratic, rosenbrock or logistic.",
-    "stochastic": (
-        "true when the gradients are noisy (quadratic noise > 0, logistic batch_size > 0): such "
-        "runs are never certified as settled and are censored at max_iter (final_gap is then "
-        "the gap at the budget, the noise floor); false for exact gradients."
-    ),
-    "kappa": "Condition number L / mu the objective was built with.",
-    "dim": "Dimension of the parameter vector.",
-    "mu": "Smallest curvature (Hessian eigenvalue) at the optimum.",
-    "L": "Largest curvature (Hessian eigenvalue) at the optimum.",
-    "method": "Optimiser: gd, momentum (EMA form), heavy_ball or nesterov.",
-    "alpha": "Step size, absolute.",
-    "alpha_L": "Step size in units of 1/L (alpha * L).",
-    "beta": "Momentum coefficient (0 for gd).",
-    "seed": (
-        "Seed of the start point and of the gradient-noise stream; the same seed gives every "
-        "method the same start at a given objective and kappa, so runs are paired by seed."
-    ),
-    "status": (
-        "converged (the gap has settled: it stays <= tol * initial gap from `iterations` on, "
-        "shown by the engine's stop rule), diverged (gap non-finite or above 1e20 times the "
-        "initial gap) or max_iter (not shown to have settled within the budget: censored, "
-        "including runs that passed below tol and had not settled, and every stochastic run)."
-    ),
-    "iterations": (
-        "If converged, the settling time: 1 + the last iteration at which the gap exceeded "
-        "tol * initial gap (0 if it never did); divergence iteration if diverged; max_iter if "
-        "max_iter."
-    ),
-    "first_hit": (
-        "First iteration at which the gap was <= tol * initial gap (the first passage; "
-        "empty if it never was within the run). Equal to iterations for a monotone gap (GD on "
-        "a quadratic); earlier when the gap dipped below tol and rebounded."
-    ),
-    "final_gap": (
-        "f - f* at the last iteration (may be inf). For stochastic objectives the summaries "
-        "report its quantiles (the noise floor)."
-    ),
-    "diverged_at": "Divergence iteration, empty unless diverged. Not used by the summaries.",
-    "tol": "Relative tolerance on the optimality gap that defines convergence.",
-    "max_iter": "Iteration budget; non-converged runs are censored here.",
-}
-
-_COMMON = {
-    "objective": INPUT_DOCS["objective"],
-    "objective_type": INPUT_DOCS["objective_type"],
-    "kappa": INPUT_DOCS["kappa"],
-    "dim": INPUT_DOCS["dim"],
-    "method": INPUT_DOCS["method"],
-}
-
-_HELD_OUT = (
-    "held-out iterations (each seed measured at the tuning selected on the other folds' seeds)"
-)
-
+INPUT_DOCS: dict[str, str] = catalogue.docs("simulations")
+COLUMNS: dict[str, list[str]] = {name: catalogue.columns(name) for name in catalogue.STATS_TABLES}
 COLUMN_DOCS: dict[str, dict[str, str]] = {
-    "cells": {
-        **_COMMON,
-        "alpha": "Step size, absolute.",
-        "alpha_L": "Step size in units of 1/L (alpha * L).",
-        "beta": "Momentum coefficient (0 for gd).",
-        "runs": "Number of simulations (seeds) in the cell.",
-        "converged": "Runs with status converged.",
-        "diverged": "Runs with status diverged.",
-        "max_iter_runs": "Runs with status max_iter.",
-        "conv_frac": "converged / runs.",
-        "conv_ci_low": (
-            "Lower bound of the exact (Clopper-Pearson) interval of conv_frac at `confidence`."
-        ),
-        "conv_ci_high": "Upper bound of the exact (Clopper-Pearson) interval of conv_frac.",
-        "median_iter": (
-            "Kaplan-Meier median of the convergence iteration, non-converged runs censored at "
-            "max_iter: the smallest t with F(t) >= 0.5, i.e. the ceil(runs/2)-th smallest "
-            "iteration counting non-converged runs as +inf (the lower median when runs is even). "
-            "Empty when fewer than half the runs converged (beyond the budget)."
-        ),
-        "median_ci_low": (
-            "Lower bound of the order-statistic interval of the median: x(l), l the largest rank "
-            "with P(l <= Bin(runs, 1/2) <= runs - l) >= `confidence` (x(3) of 12 at 0.95). Empty "
-            "when that order statistic did not converge, or runs is too small for any such "
-            "interval (runs < 6 at 0.95)."
-        ),
-        "median_ci_high": (
-            "Upper bound of the order-statistic interval of the median, x(runs + 1 - l); empty "
-            "when that run did not converge (beyond the budget) or runs is too small."
-        ),
-        "q25_iter": "Kaplan-Meier 25th percentile of the convergence iteration (same rule).",
-        "q75_iter": (
-            "Kaplan-Meier 75th percentile of the convergence iteration; empty when fewer than "
-            "three quarters of the runs converged."
-        ),
-        "ert": (
-            "Expected running time (COCO): total iterations of all runs (converged: convergence "
-            "iteration; diverged: divergence iteration; max_iter: max_iter) / converged. Empty "
-            "if none converged."
-        ),
-        "all_converged": "true when every run converged (only such cells can be selected).",
-        "mean_iter": "Mean convergence iteration when all_converged, else empty (a tie-break).",
-        "final_gap_q25": (
-            "Stochastic objectives only: 25th percentile over the runs of final_gap, the gap at "
-            "the run's last iteration (ceil(runs/4)-th smallest; diverged runs count as +inf)."
-        ),
-        "final_gap_median": (
-            "Stochastic objectives only: median final_gap over the runs (the noise floor the "
-            "cell reached; same rule, empty when half the runs diverged)."
-        ),
-        "final_gap_q75": "Stochastic objectives only: 75th percentile of final_gap (same rule).",
-    },
-    "best": {
-        **_COMMON,
-        "alpha": (
-            "Step size (absolute) of the tuning selected on every seed; empty if no cell fully "
-            "converged."
-        ),
-        "alpha_L": "alpha_L of that tuning; empty if no cell fully converged.",
-        "beta": "beta of that tuning; empty if no cell fully converged.",
-        "runs": "Seeds of this objective, kappa and method (each measured once, held out).",
-        "median_iter": (
-            f"Median of the {_HELD_OUT}, censored as in cells.median_iter; empty when beyond "
-            "the budget."
-        ),
-        "median_ci_low": "Lower bound of the order-statistic interval of median_iter.",
-        "median_ci_high": "Upper bound of the order-statistic interval of median_iter.",
-        "q25_iter": "25th percentile of the held-out iterations (same rule).",
-        "q75_iter": "75th percentile of the held-out iterations (same rule).",
-        "ert": "ert of the held-out runs (their total iterations / those converged).",
-        "median_iter_in_sample": (
-            "median_iter of the cell selected on every seed, measured on the same seeds (biased "
-            "low by the selection; for reference)."
-        ),
-        "folds_agree": (
-            "true when every fold's selection is the tuning selected on every seed; empty when "
-            "there is none."
-        ),
-        "note": (
-            "Plain words on a degenerate best cell: a momentum-family method whose best beta is "
-            "0 is gd."
-        ),
-        "stochastic": "true when the objective's gradients are noisy (mini-batch).",
-        "n_good_alpha": (
-            "Number of step sizes whose best cell over beta converged on every run with "
-            "median_iter <= good_factor * the in-sample best median_iter (0 if there is none)."
-        ),
-        "good_alpha_L_min": "Smallest alpha_L among the good step sizes.",
-        "good_alpha_L_max": "Largest alpha_L among the good step sizes.",
-        "good_alpha_decades": (
-            "log10(good_alpha_L_max / good_alpha_L_min): how wide (in decades) the range of "
-            "good step sizes is; 0 when a single step size is good."
-        ),
-        "theory_alpha_L": (
-            "Optimal alpha * L from momentumlab.theory.optimal(method, mu, L); quadratic "
-            "objectives only, else empty."
-        ),
-        "theory_beta": "Optimal beta from theory (quadratic objectives only, else empty).",
-        "theory_iterations": (
-            "Iterations predicted at the optimal tuning, log(tol) / (2 log rate), not rounded "
-            "(quadratic objectives only, else empty)."
-        ),
-        "n_cells": "Number of (alpha, beta) cells tried for this objective, kappa and method.",
-        "n_all_converged_cells": "How many of those cells converged on every run.",
-    },
-    "comparisons": {
-        "objective": INPUT_DOCS["objective"],
-        "kappa": INPUT_DOCS["kappa"],
-        "method": "The momentum-family method compared with the baseline.",
-        "baseline": "The baseline method, always gd.",
-        "baseline_alpha_L": "alpha_L of gd's tuning selected on every seed (best.alpha_L).",
-        "alpha_L": "alpha_L of the method's tuning selected on every seed (best.alpha_L).",
-        "beta": "beta of the method's tuning selected on every seed (best.beta).",
-        "n_pairs": "Seeds compared (each with a held-out gd run and a held-out method run).",
-        "baseline_median_iter": "Median held-out gd iterations (as best.median_iter).",
-        "median_iter": "Median held-out iterations of the method (as best.median_iter).",
-        "speedup": (
-            "Median over the pairs of gd held-out iterations / method held-out iterations (the "
-            "ceil(n/2)-th smallest ratio); a non-converged gd run counts at max_iter and a "
-            "non-converged method run as ratio 0, so with censoring it is a lower bound. Above 1 "
-            "means the method is faster. Empty when the method's median_iter is."
-        ),
-        "speedup_ci_low": (
-            "Lower bound of the speedup's interval: the lower of the order-statistic interval "
-            "of the held-out ratios and the seed-bootstrap percentile interval (cross-fitted "
-            "selection redone in every resample). Empty when n_pairs is too small (< 6 at 0.95)."
-        ),
-        "speedup_ci_high": (
-            "Upper bound of that interval (the higher of the two); empty when "
-            "speedup_lower_bound or n_pairs is too small."
-        ),
-        "speedup_lower_bound": (
-            "true when some held-out run did not converge within the budget: speedup and its "
-            "interval are lower bounds (read 'at least')."
-        ),
-        "speedup_in_sample": (
-            "Ratio of the in-sample medians of the cells selected on every seed (the old, "
-            "selection-biased figure; for reference)."
-        ),
-        "pairs_faster": "Pairs in which the method's held-out run took fewer iterations.",
-        "pairs_slower": "Pairs in which it took more (the others are ties).",
-        "wilcoxon_p": (
-            "Two-sided Wilcoxon signed-rank p-value of the held-out paired differences "
-            "log(gd iterations) - log(method iterations), non-converged runs at max_iter (zero "
-            "differences dropped); 1 when every difference is zero; empty when n_pairs < 2. "
-            "With all n pairs one way it is 2 / 2^n whatever the speedup: read pairs_faster "
-            "and the interval for the size."
-        ),
-        "holm_p": (
-            "wilcoxon_p adjusted by Holm-Bonferroni over every comparison in the study that has "
-            "a p-value."
-        ),
-        "significant": "holm_p < 1 - confidence; empty when holm_p is empty.",
-        "finding": (
-            "tie (every pair tied, both converged), faster (significant and "
-            "speedup_ci_low > 1), slower (significant and speedup_ci_high < 1 or the "
-            "method's median beyond the budget), "
-            "else no detectable difference (also when neither converged on half the seeds)."
-        ),
-        "note": (
-            "Plain words on degenerate comparisons: kappa = 1 on a quadratic, a best beta of "
-            "0 (the method is gd), a censored gd."
-        ),
-    },
-    "slopes": {
-        "objective": INPUT_DOCS["objective"],
-        "objective_type": INPUT_DOCS["objective_type"],
-        "method": INPUT_DOCS["method"],
-        "n_kappas": "Kappas in the fit: kappa >= slope_min_kappa and a held-out median exists.",
-        "kappa_min": "Smallest kappa in the fit.",
-        "kappa_max": "Largest kappa in the fit.",
-        "slope": (
-            "Theil-Sen slope of log10(held-out best.median_iter) against log10(kappa); empty "
-            "when n_kappas < 2."
-        ),
-        "slope_ci_low": (
-            "Lower bound of the seed-bootstrap percentile interval of the slope (cross-fitted "
-            "selection redone in every resample), widened to hold the slope if need be; empty "
-            "when n_kappas < 3."
-        ),
-        "slope_ci_high": "Upper bound of that interval; empty when n_kappas < 3.",
-        "intercept": "Theil-Sen intercept: log10(median_iter) at kappa = 1.",
-        "slope_in_sample": (
-            "Theil-Sen slope of the in-sample medians (best.median_iter_in_sample), for reference."
-        ),
-        "theory_slope": "Slope theory predicts at optimal tuning: 1 for gd, 0.5 otherwise.",
-        "theory_applies": (
-            "true for quadratic objectives with exact gradients, where theory_slope is a "
-            "prediction."
-        ),
-    },
-    "noise": {
-        "objective": INPUT_DOCS["objective"],
-        "kappa": INPUT_DOCS["kappa"],
-        "method": "The momentum-family method.",
-        "alpha_L": "alpha_L of the method's cell.",
-        "beta": "beta of the method's cell (> 0).",
-        "effective_alpha_L": (
-            "Effective step in units of 1/L: alpha_L / (1 - beta), or alpha_L for the EMA form "
-            "(momentum); the gd cell compared has this alpha_L."
-        ),
-        "n_pairs": "Seeds present in both cells (runs paired by seed).",
-        "baseline_gap_median": "Median final_gap of the gd cell (its noise floor).",
-        "gap_median": "Median final_gap of the method's cell.",
-        "gap_ratio": (
-            "Median over the pairs of method final_gap / gd final_gap; below 1 means the method "
-            "ends lower."
-        ),
-        "gap_ratio_ci_low": (
-            "Lower bound of the order-statistic interval of gap_ratio (no selection here), "
-            "simultaneous over the objective's m noise rows (each at level 1 - (1 - "
-            "`confidence`) / m, Bonferroni); empty when n_pairs is too small for that level."
-        ),
-        "gap_ratio_ci_high": "Upper bound of the order-statistic interval of gap_ratio.",
-        "speedup": (
-            "Median over the pairs of gd iterations / method iterations (censored as in "
-            "comparisons.speedup); empty when the method did not converge on half the seeds "
-            "(noisy runs are never certified as settled, so usually)."
-        ),
-        "speedup_ci_low": "Lower bound of the order-statistic interval of speedup (same level).",
-        "speedup_ci_high": (
-            "Upper bound of the order-statistic interval of speedup; empty when some run did "
-            "not converge (the speedup is then a lower bound)."
-        ),
-        "finding": (
-            "no detectable difference when both intervals contain 1 (or are empty), else what "
-            "they exclude: lower/higher noise floor, faster/slower."
-        ),
-    },
-    "status_counts": {
-        "objective": INPUT_DOCS["objective"],
-        "kappa": INPUT_DOCS["kappa"],
-        "method": INPUT_DOCS["method"],
-        "runs": "Simulations over every (alpha, beta) cell of this objective, kappa and method.",
-        "converged": "Of which converged.",
-        "diverged": "Of which diverged.",
-        "max_iter_runs": "Of which ran out of budget (status max_iter).",
-    },
+    name: catalogue.docs(name) for name in catalogue.STATS_TABLES
 }
-
-COLUMNS: dict[str, list[str]] = {
-    "cells": [
-        "objective", "objective_type", "kappa", "dim", "method", "alpha", "alpha_L", "beta",
-        "runs", "converged", "diverged", "max_iter_runs", "conv_frac", "conv_ci_low",
-        "conv_ci_high", "median_iter", "median_ci_low", "median_ci_high", "q25_iter",
-        "q75_iter", "ert", "all_converged", "mean_iter", "final_gap_q25", "final_gap_median",
-        "final_gap_q75",
-    ],
-    "best": [
-        "objective", "objective_type", "kappa", "dim", "method", "alpha", "alpha_L", "beta",
-        "runs", "median_iter", "median_ci_low", "median_ci_high", "q25_iter", "q75_iter", "ert",
-        "median_iter_in_sample", "folds_agree", "note", "stochastic", "n_good_alpha",
-        "good_alpha_L_min", "good_alpha_L_max", "good_alpha_decades", "theory_alpha_L",
-        "theory_beta", "theory_iterations", "n_cells", "n_all_converged_cells",
-    ],
-    "comparisons": [
-        "objective", "kappa", "method", "baseline", "baseline_alpha_L", "alpha_L", "beta",
-        "n_pairs", "baseline_median_iter", "median_iter", "speedup", "speedup_ci_low",
-        "speedup_ci_high", "speedup_lower_bound", "speedup_in_sample", "pairs_faster",
-        "pairs_slower", "wilcoxon_p", "holm_p", "significant", "finding", "note",
-    ],
-    "slopes": [
-        "objective", "objective_type", "method", "n_kappas", "kappa_min", "kappa_max", "slope",
-        "slope_ci_low", "slope_ci_high", "intercept", "slope_in_sample", "theory_slope",
-        "theory_applies",
-    ],
-    "noise": [
-        "objective", "kappa", "method", "alpha_L", "beta", "effective_alpha_L", "n_pairs",
-        "baseline_gap_median", "gap_median", "gap_ratio", "gap_ratio_ci_low",
-        "gap_ratio_ci_high", "speedup", "speedup_ci_low", "speedup_ci_high", "finding",
-    ],
-    "status_counts": [
-        "objective", "kappa", "method", "runs", "converged", "diverged", "max_iter_runs",
-    ],
-}  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
 # Small helpers
 
 
-def _fl(x) -> float | None:
-    """A plain float, or None for None / NaN / inf."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
 def _count(x) -> int | float | None:
     """An iteration count as a plain int when integral (float otherwise), None when not finite."""
-    x = _fl(x)
+    x = number(x)
     if x is None:
         return None
     return int(x) if x.is_integer() else x
@@ -510,7 +173,7 @@ def order_statistic_bounds(values, confidence: float = 0.95):
 def order_statistic_ci(values, confidence: float = 0.95) -> tuple[float | None, float | None]:
     """Order-statistic interval of the median of ``values`` (+inf = beyond: an empty bound)."""
     lo, hi = order_statistic_bounds(values, confidence)
-    return _fl(lo), _fl(hi)
+    return number(lo), number(hi)
 
 
 def median_ci(values, *, confidence: float = 0.95) -> tuple[float | None, float | None]:
@@ -607,7 +270,7 @@ def paired_speedup(
     lo, hi = order_statistic_ci(r, confidence)
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         hi = None
-    return _fl(censored_quantile(r, 0.5)), lo, hi
+    return number(censored_quantile(r, 0.5)), lo, hi
 
 
 _EXACT_PAIRS = 16  # up to this many non-zero differences the signed-rank p is enumerated
@@ -631,7 +294,7 @@ def wilcoxon_p(baseline, other) -> float | None:
     if d.size == 0:
         return 1.0
     if d.size > _EXACT_PAIRS:
-        return _fl(min(1.0, float(st.wilcoxon(d, method="approx").pvalue)))
+        return number(min(1.0, float(st.wilcoxon(d, method="approx").pvalue)))
     ranks = st.rankdata(np.abs(d))
     flips = (np.arange(2**d.size)[:, None] >> np.arange(d.size)) & 1
     centre = ranks.sum() / 2.0
@@ -662,7 +325,7 @@ def theil_sen(x, y) -> dict:
     if x.size < 2:
         return {"slope": None, "intercept": None}
     res = st.theilslopes(y, x)
-    return {"slope": _fl(res.slope), "intercept": _fl(res.intercept)}
+    return {"slope": number(res.slope), "intercept": number(res.intercept)}
 
 
 def theil_sen_slopes(x, Y):
@@ -767,9 +430,9 @@ def _theory(method: str, mu, L, tol) -> dict:
     except (ConfigError, TypeError, ValueError):
         return none
     return {
-        "theory_alpha_L": _fl(t.alpha * float(L)),
-        "theory_beta": _fl(t.beta),
-        "theory_iterations": _fl(t.iterations(float(tol))),
+        "theory_alpha_L": number(t.alpha * float(L)),
+        "theory_beta": number(t.beta),
+        "theory_iterations": number(t.iterations(float(tol))),
     }
 
 
@@ -789,7 +452,12 @@ def _bool(v) -> bool:
     return v in (True, 1, "true", "True", "1")
 
 
+_CAST = {"str": str, "int": int, "float": float}
+_INPUT = [c for c in catalogue.TABLES["simulations"] if c.name in REQUIRED_INPUT]
+
+
 def _normalise(rows: Iterable[dict]) -> list[dict]:
+    """The rows as summarise uses them: every required column cast to its catalogue type."""
     out = []
     for i, r in enumerate(rows):
         missing = [c for c in REQUIRED_INPUT if c not in r]
@@ -797,28 +465,12 @@ def _normalise(rows: Iterable[dict]) -> list[dict]:
             raise ValueError(f"simulation row {i} lacks columns {missing}")
         if r["status"] not in STATUSES:
             raise ValueError(f"simulation row {i}: status {r['status']!r} not in {STATUSES}")
+        row = {c.name: _CAST[c.type](r[c.name]) for c in _INPUT if c.name != "beta"}
         gap = r.get("final_gap")
-        out.append(
-            {
-                "objective": str(r["objective"]),
-                "objective_type": str(r["objective_type"]),
-                "kappa": float(r["kappa"]),
-                "dim": int(r["dim"]),
-                "mu": float(r["mu"]),
-                "L": float(r["L"]),
-                "method": str(r["method"]),
-                "alpha": float(r["alpha"]),
-                "alpha_L": float(r["alpha_L"]),
-                "beta": float(r["beta"] or 0.0),
-                "seed": int(r["seed"]),
-                "status": r["status"],
-                "iterations": int(r["iterations"]),
-                "final_gap": math.inf if gap in (None, "") else float(gap),
-                "stochastic": _bool(r.get("stochastic", False)),
-                "tol": float(r["tol"]),
-                "max_iter": int(r["max_iter"]),
-            }
-        )
+        row["beta"] = float(r["beta"] or 0.0)  # gd rows may leave it empty
+        row["final_gap"] = math.inf if gap in (None, "") else float(gap)
+        row["stochastic"] = _bool(r.get("stochastic", False))
+        out.append(row)
     return out
 
 
@@ -856,7 +508,7 @@ def _cell(key, runs: list[dict], confidence: float) -> dict:
         g = np.array([r["final_gap"] for r in runs], dtype=float)
         g = np.where(np.isnan(g), math.inf, g)
         gaps = {
-            f"final_gap_{name}": _fl(censored_quantile(g, p))
+            f"final_gap_{name}": number(censored_quantile(g, p))
             for name, p in (("q25", 0.25), ("median", 0.5), ("q75", 0.75))
         }
     return {
@@ -935,13 +587,12 @@ _CHUNK = 4_000_000  # array elements per bootstrap chunk (cells x resamples x se
 
 
 def _held_out(group: _Group, design: _Design) -> dict:
-    held, sel = cross_fit(group.X, design.point, design.fold)
+    idx = np.concatenate([design.point, design.boot])  # resample 0: the seeds themselves
     step = max(1, _CHUNK // group.X.size)
-    boot = np.concatenate(
-        [cross_fit(group.X, design.boot[i : i + step], design.fold)[0]
-         for i in range(0, len(design.boot), step)]
-    )  # fmt: skip
-    h = held[0]
+    parts = [cross_fit(group.X, idx[i : i + step], design.fold) for i in range(0, len(idx), step)]
+    held = np.concatenate([p[0] for p in parts], axis=-2)
+    sel = parts[0][1]
+    h, boot = held[0], held[1:]
     raw = np.full(h.shape, group.budget)
     for i, f in enumerate(np.unique(design.fold)):
         s = sel[0, i]
@@ -1069,7 +720,7 @@ def _best_row(group: _Group, h: dict, confidence: float, good_factor: float):
         row.update(good_alpha_range(group.cells, b["median_iter"], good_factor))
     else:
         row.update(good_alpha_range([], math.inf, good_factor))
-    if first["objective_type"] == "quadratic":
+    if quadratic_theory(first["objective_type"]):
         row.update(_theory(first["method"], group.mu, group.L, group.tol))
     row["n_cells"] = len(group.cells)
     row["n_all_converged_cells"] = sum(c["all_converged"] for c in group.cells)
@@ -1081,7 +732,7 @@ def _comparisons(groups: dict, held: dict, best_cell: dict, confidence: float) -
     for okm in sorted(groups):
         objective, kappa, method = okm
         gkey = (objective, kappa, BASELINE)
-        if method not in MOMENTUM_FAMILY or gkey not in groups:
+        if method == BASELINE or gkey not in groups:  # every other method is compared
             continue
         g, m = held[gkey], held[okm]
         budget = max(groups[gkey].budget, groups[okm].budget)
@@ -1103,13 +754,13 @@ def _compare(okm, group, g, m, gb, mb, budget, confidence) -> dict:
     ratios = paired_ratios(gp, mp, budget)
     censored = bool(not np.all(np.isfinite(gp)) or not np.all(np.isfinite(mp)))
     m_med = _count(censored_quantile(mp, 0.5))
-    speedup = _fl(censored_quantile(ratios, 0.5)) if m_med is not None else None
+    speedup = number(censored_quantile(ratios, 0.5)) if m_med is not None else None
     lo, hi = speedup_bounds(gp, mp, g["boot"], m["boot"], budget, confidence)
     if speedup is None:
         lo = hi = math.nan
     a, c = np.minimum(gp, budget), np.minimum(mp, budget)
     notes = []
-    if group.first["objective_type"] == "quadratic" and kappa == 1:
+    if quadratic_theory(group.first["objective_type"]) and kappa == 1:
         notes.append("kappa = 1: gd at alpha = 1/L solves it in one step, nothing can be faster")
     if mb is not None and _is_gd_cell(method, mb["beta"]):
         notes.append("the method's best beta is 0: it is gd")
@@ -1129,8 +780,8 @@ def _compare(okm, group, g, m, gb, mb, budget, confidence) -> dict:
         "baseline_median_iter": _count(censored_quantile(gp, 0.5)),
         "median_iter": m_med,
         "speedup": speedup,
-        "speedup_ci_low": _fl(lo),
-        "speedup_ci_high": _fl(hi),
+        "speedup_ci_low": number(lo),
+        "speedup_ci_high": number(hi),
         "speedup_lower_bound": censored,
         "speedup_in_sample": (
             gb["median_iter"] / mb["median_iter"] if gb is not None and mb is not None else None
@@ -1180,6 +831,7 @@ def _slopes(groups, held, best, confidence: float, slope_min_kappa: float) -> li
         g = groups[okms[0] if okms else sorted(k for k in groups if k[0] == objective)[0]]
         otype = g.first["objective_type"]
         stochastic = any(groups[k].stochastic for k in groups if k[0] == objective)
+        has_theory = theory.has_theory(method)
         out.append(
             {
                 "objective": objective,
@@ -1189,12 +841,12 @@ def _slopes(groups, held, best, confidence: float, slope_min_kappa: float) -> li
                 "kappa_min": use[0][1] if use else None,
                 "kappa_max": use[-1][1] if use else None,
                 "slope": fit["slope"],
-                "slope_ci_low": _fl(lo),
-                "slope_ci_high": _fl(hi),
+                "slope_ci_low": number(lo),
+                "slope_ci_high": number(hi),
                 "intercept": fit["intercept"],
                 "slope_in_sample": in_sample["slope"],
-                "theory_slope": float(theory.kappa_slope(method)),
-                "theory_applies": otype == "quadratic" and not stochastic,
+                "theory_slope": theory.kappa_slope(method) if has_theory else None,
+                "theory_applies": quadratic_theory(otype) and not stochastic and has_theory,
             }
         )
     return [_pick(r, "slopes") for r in out]
@@ -1267,9 +919,9 @@ def _noise_row(c, eff, gd_runs, m_runs, budget, confidence) -> dict:
         "beta": c["beta"],
         "effective_alpha_L": eff,
         "n_pairs": len(pairs),
-        "baseline_gap_median": _fl(censored_quantile(gg, 0.5)) if pairs else None,
-        "gap_median": _fl(censored_quantile(mg, 0.5)) if pairs else None,
-        "gap_ratio": _fl(censored_quantile(gr, 0.5)) if pairs else None,
+        "baseline_gap_median": number(censored_quantile(gg, 0.5)) if pairs else None,
+        "gap_median": number(censored_quantile(mg, 0.5)) if pairs else None,
+        "gap_ratio": number(censored_quantile(gr, 0.5)) if pairs else None,
         "gap_ratio_ci_low": g_lo,
         "gap_ratio_ci_high": g_hi,
         "speedup": s,

@@ -15,30 +15,19 @@ from functools import cached_property
 
 import numpy as np
 
-from . import NUMERICS_VERSION
-from .api import hit_or_none, noise_keys, resolve_starts, run_points, to_absolute
+from . import NUMERICS_VERSION, catalogue
+from .api import run_grid
 from .errors import ConfigError
-from .methods import METHODS, get_method
+from .methods import METHODS
 from .naming import job_path, job_wildcards, point_shard
-from .objectives import make_objective
+from .objectives import OBJECTIVES, make_objective
 from .tables import read_csv, write_checksums, write_csv
 
-SIM_COLUMNS = [
-    "objective", "objective_type", "stochastic", "kappa", "dim", "mu", "L", "method", "alpha",
-    "alpha_L", "beta", "seed", "status", "iterations", "first_hit", "final_gap", "diverged_at",
-    "tol", "max_iter",
-]  # fmt: skip
-CURVE_COLUMNS = [
-    "objective", "kappa", "method", "alpha", "alpha_L", "beta", "iteration", "runs",
-    "gap_q25", "gap_median", "gap_q75",
-]  # fmt: skip
+SIM_COLUMNS = catalogue.columns("simulations")  # the job tables' headers (the catalogue's)
+CURVE_COLUMNS = catalogue.columns("curves")
 
-# options of each objective type that reach the objective's constructor
-OBJECTIVE_OPTIONS = {
-    "quadratic": ("dim", "spectrum", "rotate", "noise"),
-    "rosenbrock": ("dim",),
-    "logistic": ("dim", "n_samples", "batch_size", "data_seed"),
-}
+# options of each objective type that reach the objective's constructor (a registry view)
+OBJECTIVE_OPTIONS = {name: t.options for name, t in OBJECTIVES.items()}
 # per-objective overrides of study-wide settings
 OVERRIDES = ("kappas", "tol", "max_iter", "start_scale")
 
@@ -156,7 +145,7 @@ def plan(config: dict) -> Plan:
             for method in config["methods"]:
                 m = METHODS[method]
                 alphas = sorted(float(a) for a in method_alphas(config, method))
-                betas = sorted(float(b) for b in config["betas"]) if m.uses_beta else [0.0]
+                betas = sorted(float(b) for b in config["betas"]) if m.takes("beta") else [0.0]
                 points = [[a, b] for a, b in itertools.product(alphas, betas)]
                 for shard, pts in shards(points, config["points_per_job"]):
                     jobs.append(
@@ -186,49 +175,21 @@ def simulate_job(spec: JobSpec | dict) -> tuple[list[dict], list[dict]]:
     if isinstance(spec, dict):
         spec = JobSpec(**spec)
     obj = make_objective(spec.objective_type, spec.kappa, **spec.options)
-    method = get_method(spec.method)
-    fixed = isinstance(spec.start, list)
-    S, seed_ids = resolve_starts(
-        obj, spec.objective, starts=[spec.start] if fixed else None, seeds=spec.seeds,
-        base_seed=spec.base_seed, scale=spec.start_scale,
-    )  # fmt: skip
-    keys = noise_keys(obj, spec.objective, seed_ids, spec.base_seed)
-    pts = np.asarray(spec.points, dtype=float).reshape(-1, 2)
-    abs_alpha = to_absolute(pts[:, 0], spec.alpha_unit, obj.L)
-    n_s = len(seed_ids)
-    res, ip, js = run_points(
-        obj, method, abs_alpha, pts[:, 1], S, keys,
+    grid = run_grid(
+        obj, spec.method, spec.objective, spec.points, alpha_unit=spec.alpha_unit,
+        starts=[spec.start] if isinstance(spec.start, list) else None, seeds=spec.seeds,
+        base_seed=spec.base_seed, start_scale=spec.start_scale,
         tol=spec.tol, max_iter=spec.max_iter, curve_points=spec.curve_points,
     )  # fmt: skip
-    sims = []
-    for r in range(len(ip)):
-        a = float(abs_alpha[ip[r]])
-        sims.append(
-            {
-                "objective": spec.objective,
-                "objective_type": spec.objective_type,
-                "stochastic": bool(obj.stochastic),
-                "kappa": obj.kappa,
-                "dim": obj.dim,
-                "mu": obj.mu,
-                "L": obj.L,
-                "method": spec.method,
-                "alpha": a,
-                "alpha_L": a * obj.L,
-                "beta": float(pts[ip[r], 1]),
-                "seed": seed_ids[js[r]],
-                "status": str(res.status[r]),
-                "iterations": int(res.iterations[r]),
-                "first_hit": hit_or_none(res.first_hit[r]),
-                "final_gap": float(res.final_gap[r]),
-                "diverged_at": int(res.iterations[r]) if res.status[r] == "diverged" else None,
-                "tol": spec.tol,
-                "max_iter": spec.max_iter,
-            }  # fmt: skip
-        )
+    job = {
+        "objective_type": spec.objective_type, "stochastic": bool(obj.stochastic),
+        "mu": obj.mu, "L": obj.L, "tol": spec.tol, "max_iter": spec.max_iter,
+    }  # fmt: skip
+    sims = [{c: {**row, **job}[c] for c in SIM_COLUMNS} for row in grid.rows]
+    res, n_s, abs_alpha, pts = grid.result, grid.starts, grid.alphas, grid.betas
     curves = []
     with np.errstate(invalid="ignore"):
-        for p in range(len(pts)):
+        for p in range(len(abs_alpha)):
             block = res.curve[p * n_s : (p + 1) * n_s]  # (seeds, P), inf where diverged
             q = np.quantile(block, [0.25, 0.5, 0.75], axis=0, method="lower")
             a = float(abs_alpha[p])
@@ -240,7 +201,7 @@ def simulate_job(spec: JobSpec | dict) -> tuple[list[dict], list[dict]]:
                         "method": spec.method,
                         "alpha": a,
                         "alpha_L": a * obj.L,
-                        "beta": float(pts[p, 1]),
+                        "beta": float(pts[p]),
                         "iteration": int(it),
                         "runs": n_s,
                         "gap_q25": _sig(q[0, c]),

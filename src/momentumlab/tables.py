@@ -34,6 +34,20 @@ def _cell(v) -> str:
 cell_text = _cell  # the text a value is written as (public, for checks on written tables)
 
 
+def number(x, *, inf: bool = False) -> float | None:
+    """A value as a finite float, or None: for None, booleans, text that is not a number, NaN
+    and (unless ``inf``) +-inf. The one "finite float or None" of the statistics and report."""
+    if x is None or isinstance(x, bool):
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(v) or (math.isinf(v) and not inf):
+        return None
+    return v
+
+
 def write_csv(path: str | os.PathLike, rows: Iterable[dict], columns: Sequence[str]) -> None:
     """Write rows atomically (temporary file, then rename): never a half-written table."""
     path = Path(path)

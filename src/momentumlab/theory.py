@@ -25,13 +25,12 @@ Optimal parameters and rates (linear convergence factor per iteration for ||w - 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from .errors import ConfigError
-
-THEORY_METHODS = ("gd", "momentum", "heavy_ball", "nesterov")
 
 
 @dataclass(frozen=True)
@@ -43,6 +42,28 @@ class Tuning:
 
     def iterations(self, tol: float = 1e-6) -> float:
         return predicted_iterations(self.rate, tol)
+
+
+@dataclass(frozen=True)
+class MethodTheory:
+    """What the quadratic theory says about one method (a :class:`momentumlab.methods.Method`
+    carries it, or None when there is no theory).
+
+    ``optimal(mu, L)`` -> (alpha, beta, rate); ``char_poly(a, beta)`` -> (c1, c0) of
+    z^2 + c1 z + c0 in the effective step a (``a = alpha lam``, times (1 - beta) when ``ema``);
+    ``max_stable_alpha(beta, L)``; ``kappa_slope`` at optimal tuning; ``first_error(a, beta, e0)``
+    the error after one step from rest; ``order`` 1 (no buffer: c0 = 0) or 2; ``stability``
+    the stable region as text for the report.
+    """
+
+    optimal: Callable
+    char_poly: Callable
+    max_stable_alpha: Callable
+    kappa_slope: float
+    first_error: Callable
+    stability: str
+    ema: bool = False
+    order: int = 2
 
 
 def _check(mu, L):
@@ -78,37 +99,80 @@ def nesterov_optimal(mu: float, L: float) -> Tuning:
     return Tuning("nesterov", 4.0 / (3 * L + mu), (s - 2) / (s + 2), 1 - 2 / s)
 
 
-OPTIMAL = {
-    "gd": gd_optimal,
-    "momentum": momentum_optimal,
-    "heavy_ball": heavy_ball_optimal,
-    "nesterov": nesterov_optimal,
-}
+def _polyak_poly(a, beta):
+    return -(1.0 + beta - a), beta + 0 * a
+
+
+def _polyak_first(a, beta, e0):
+    return (1 - a) * e0
+
+
+GD = MethodTheory(
+    optimal=gd_optimal,
+    char_poly=lambda a, beta: (-(1.0 - a), np.zeros_like(a)),
+    max_stable_alpha=lambda beta, L: 2.0 / L + 0 * beta,
+    kappa_slope=1.0,
+    first_error=_polyak_first,
+    stability="0 < α·L < 2",
+    order=1,
+)
+HEAVY_BALL = MethodTheory(
+    optimal=heavy_ball_optimal,
+    char_poly=_polyak_poly,
+    max_stable_alpha=lambda beta, L: 2.0 * (1 + beta) / L,
+    kappa_slope=0.5,
+    first_error=_polyak_first,
+    stability="0 < α·L < 2(1 + β)",
+)
+MOMENTUM = MethodTheory(
+    optimal=momentum_optimal,
+    char_poly=_polyak_poly,
+    max_stable_alpha=lambda beta, L: 2.0 * (1 + beta) / ((1 - beta) * L),
+    kappa_slope=0.5,
+    first_error=_polyak_first,
+    stability="0 < α·L < 2(1 + β)/(1 − β)",
+    ema=True,
+)
+NESTEROV = MethodTheory(
+    optimal=nesterov_optimal,
+    char_poly=lambda a, beta: (-(1.0 + beta) * (1.0 - a), beta * (1.0 - a)),
+    max_stable_alpha=lambda beta, L: 2.0 * (1 + beta) / ((1 + 2 * beta) * L),
+    kappa_slope=0.5,
+    first_error=lambda a, beta, e0: (1 - a * (1 + beta)) * e0,
+    stability="0 < α·L < 2(1 + β)/(1 + 2β)",
+)
+
+
+def of(method: str) -> MethodTheory:
+    """The theory of ``method`` from its registry entry; ConfigError when it has none."""
+    from .methods import METHODS  # the registry carries the theory (and imports this module)
+
+    m = METHODS.get(method)
+    if m is None or m.theory is None:
+        have = [n for n, x in METHODS.items() if x.theory is not None]
+        raise ConfigError(f"no theory for method {method!r}; allowed: {have}")
+    return m.theory
+
+
+def has_theory(method: str) -> bool:
+    from .methods import METHODS
+
+    return method in METHODS and METHODS[method].theory is not None
 
 
 def optimal(method: str, mu: float, L: float) -> Tuning:
-    try:
-        return OPTIMAL[method](mu, L)
-    except KeyError:
-        raise ConfigError(f"no theory for method {method!r}; allowed: {list(OPTIMAL)}") from None
+    return of(method).optimal(mu, L)
 
 
 def _effective(method, alpha, beta, lam):
     a = np.asarray(alpha, dtype=float) * np.asarray(lam, dtype=float)
-    return a * (1.0 - np.asarray(beta, dtype=float)) if method == "momentum" else a
+    return a * (1.0 - np.asarray(beta, dtype=float)) if of(method).ema else a
 
 
 def char_poly(method: str, alpha, beta, lam):
     """Coefficients (c1, c0) of z^2 + c1 z + c0 (GD: the root is -c1 with c0 = 0)."""
     a = _effective(method, alpha, beta, lam)
-    beta = np.asarray(beta, dtype=float)
-    if method == "gd":
-        return -(1.0 - a), np.zeros_like(a)
-    if method in ("heavy_ball", "momentum"):
-        return -(1.0 + beta - a), beta + 0 * a
-    if method == "nesterov":
-        return -(1.0 + beta) * (1.0 - a), beta * (1.0 - a)
-    raise ConfigError(f"no theory for method {method!r}; allowed: {list(OPTIMAL)}")
+    return of(method).char_poly(a, np.asarray(beta, dtype=float))
 
 
 def roots(method: str, alpha, beta, lam):
@@ -130,16 +194,7 @@ def spectral_radius(method: str, alpha, beta, lams) -> np.ndarray:
 
 def max_stable_alpha(method: str, beta, L: float):
     """The largest alpha (absolute) for which the method converges on all of [mu, L]."""
-    beta = np.asarray(beta, dtype=float)
-    if method == "gd":
-        return 2.0 / L + 0 * beta
-    if method == "heavy_ball":
-        return 2.0 * (1 + beta) / L
-    if method == "momentum":
-        return 2.0 * (1 + beta) / ((1 - beta) * L)
-    if method == "nesterov":
-        return 2.0 * (1 + beta) / ((1 + 2 * beta) * L)
-    raise ConfigError(f"no theory for method {method!r}; allowed: {list(OPTIMAL)}")
+    return of(method).max_stable_alpha(np.asarray(beta, dtype=float), L)
 
 
 def is_stable(method: str, alpha, beta, mu: float, L: float):
@@ -160,7 +215,7 @@ def predicted_iterations(rate: float, tol: float = 1e-6) -> float:
 
 def kappa_slope(method: str) -> float:
     """d log(iterations) / d log(kappa) as kappa grows, at optimal tuning: 1 for GD, else 1/2."""
-    return 1.0 if method == "gd" else 0.5
+    return of(method).kappa_slope
 
 
 def error_paths(method, alpha, beta, eigs, start, steps):
@@ -173,9 +228,10 @@ def error_paths(method, alpha, beta, eigs, start, steps):
     s = np.asarray(start, dtype=float)
     k = np.arange(steps + 1)[:, None].astype(float)
     a = _effective(method, alpha, beta, eigs)
-    if method == "gd":
+    t = of(method)
+    if t.order == 1:
         return (1 - a) ** k * s
-    e1 = (1 - a * (1 + beta)) * s if method == "nesterov" else (1 - a) * s
+    e1 = t.first_error(a, beta, s)
     r1, r2 = roots(method, alpha, beta, eigs)
     out = np.empty((steps + 1, eigs.size))
     for j in range(eigs.size):

@@ -3,6 +3,7 @@
 
 import re
 
+from momentumlab.catalogue import REPORT_DOWNLOADS  # the table catalogue's list
 from momentumlab.report.jobs import (
     OBJECTIVE_FIGURES,
     STUDY_FIGURES,
@@ -13,7 +14,6 @@ from momentumlab.report.jobs import (
 )
 
 BENCHMARK_ROOTS = [f"{STUDY_DIR}/benchmarks", f"{CACHE_DIR}/benchmarks"]
-REPORT_DOWNLOADS = ["best", "comparisons", "cells", "slopes", "noise", "status_counts"]
 
 
 rule lecture:

@@ -1,6 +1,6 @@
 # Statistics: per-cell summaries, best tunings, paired comparisons, kappa-slopes, noise.
 
-STATS_TABLES = ["cells", "best", "comparisons", "slopes", "noise", "status_counts"]
+from momentumlab.catalogue import STATS_TABLES  # the table catalogue's lists
 
 
 rule summarise:

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..tables import read_csv
+from ..catalogue import REPORT_TABLES
+from ..tables import number, read_csv
 
-TABLES = (
-    "cells",
-    "best",
-    "comparisons",
-    "slopes",
-    "noise",
-    "status_counts",
-    "curves",
-    "trajectories",
-    "landscape",
-)
-
-METHOD_ORDER = ("gd", "momentum", "heavy_ball", "nesterov")
-MOMENTUM_FAMILY = ("momentum", "heavy_ball", "nesterov")
+TABLES = REPORT_TABLES  # what the report reads (the table catalogue's list)
 
 
 def load_tables(tables_dir: str | Path, names: Iterable[str] = TABLES) -> dict[str, list[dict]]:
@@ -36,15 +23,7 @@ def load_tables(tables_dir: str | Path, names: Iterable[str] = TABLES) -> dict[s
     return out
 
 
-def num(x) -> float | None:
-    """A finite float, or None (for '', None, NaN, inf, text)."""
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
+num = number  # a finite float, or None (for '', None, NaN, inf, text)
 
 
 def close(a, b, rtol: float = 1e-9) -> bool:
@@ -52,11 +31,6 @@ def close(a, b, rtol: float = 1e-9) -> bool:
     if a is None or b is None:
         return False
     return abs(a - b) <= rtol * max(abs(a), abs(b), 1e-300)
-
-
-def method_order(methods: Iterable[str]) -> list[str]:
-    ms = list(dict.fromkeys(methods))
-    return [m for m in METHOD_ORDER if m in ms] + sorted(m for m in ms if m not in METHOD_ORDER)
 
 
 def objective_order(config: dict, *tables: list[dict]) -> list[str]:

@@ -17,10 +17,8 @@ from __future__ import annotations
 from jinja2.utils import htmlsafe_json_dumps
 
 from .. import DIVERGENCE_FACTOR
-from ..methods import METHODS
-from ..theory import OPTIMAL
-from .data import method_order, num
-from .figures import color, label
+from ..methods import METHODS, method_order
+from .data import num
 
 HORIZON_CAP = 200_000  # iterations the browser simulates at most (the study's max_iter below)
 DEFAULT_TOL = 1e-6
@@ -31,19 +29,22 @@ DEFAULT_METHOD = "heavy_ball"
 
 
 def method_specs(names=None) -> list[dict]:
-    """Each method's flags for the script's update rule, in the report's method order."""
+    """Each method's flags for the script's update rule, in the report's method order: the
+    methods whose update is :func:`momentumlab.methods.trace` (the one rule the script runs)."""
     out = []
     for name in method_order(names or METHODS):
-        m = METHODS[name]
+        m = METHODS.get(name)
+        if m is None or not m.traced:
+            continue
         out.append(
             {
                 "name": name,
-                "label": label(name),
-                "color": color(name),
-                "uses_beta": bool(m.uses_beta),
+                "label": m.label,
+                "color": m.color,
+                "uses_beta": m.takes("beta"),
                 "ema": bool(m.ema),
                 "nesterov": bool(m.nesterov),
-                "has_optimal": name in OPTIMAL,
+                "has_optimal": m.theory is not None,
             }
         )
     return out

@@ -1,8 +1,8 @@
 """The report's figures, drawn with matplotlib (Agg) and returned as inline PNG data URIs.
 
 Every function takes the aggregated tables (lists of dicts) and returns a :class:`Fig` or None
-when it has nothing to draw. One colour per method throughout (:data:`METHOD_COLORS`, the
-Okabe-Ito palette, safe for colour-blind readers).
+when it has nothing to draw. One colour per method throughout (``Method.color`` in
+:data:`momentumlab.methods.METHODS`, the Okabe-Ito palette, safe for colour-blind readers).
 """
 
 from __future__ import annotations
@@ -32,32 +32,18 @@ from matplotlib.ticker import (  # noqa: E402
 )
 
 from .. import theory  # noqa: E402
+from ..methods import color, label, method_order, momentum_family, takes_beta  # noqa: E402
+from ..objectives import quadratic_theory  # noqa: E402
 from . import fmt  # noqa: E402
 from .data import (  # noqa: E402
-    MOMENTUM_FAMILY,
     close,
     index,
     kappas_of,
-    method_order,
     num,
     objective_setting,
     objective_type,
     pick,
 )
-
-METHOD_COLORS = {
-    "gd": "#333333",
-    "momentum": "#0072B2",
-    "heavy_ball": "#D55E00",
-    "nesterov": "#009E73",
-}
-EXTRA_COLORS = ("#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
-METHOD_LABELS = {
-    "gd": "GD",
-    "momentum": "momentum (EMA)",
-    "heavy_ball": "heavy ball",
-    "nesterov": "Nesterov",
-}
 
 WIDTH = 7.4  # inches; at PPI, 814 CSS px: the report column (54rem less its padding)
 PPI = 110  # CSS pixels per figure inch: figures are shown at their natural CSS size, never shrunk
@@ -86,16 +72,6 @@ STYLE = {
     "lines.solid_capstyle": "round",
     "figure.facecolor": "white",
 }
-
-
-def color(method: str) -> str:
-    if method in METHOD_COLORS:
-        return METHOD_COLORS[method]
-    return EXTRA_COLORS[sum(map(ord, method)) % len(EXTRA_COLORS)]
-
-
-def label(method: str) -> str:
-    return METHOD_LABELS.get(method, method)
 
 
 def shade(c: str, t: float) -> tuple:
@@ -397,8 +373,8 @@ def hero_figure(comparisons, objectives, config) -> Fig | None:
 
 
 TUNING_STYLES = {  # the lecture picture's paths: colour, line style, label
-    "gd": ("#333333", "-", "GD at 2/(L + μ)"),
-    "optimal": ("#0072B2", "-", "momentum, optimal"),
+    "gd": (color("gd"), "-", "GD at 2/(L + μ)"),
+    "optimal": (color("momentum"), "-", "momentum, optimal"),
     "critical": ("#56B4E9", "--", "momentum, critically damped"),
 }
 HALO = patheffects.withStroke(linewidth=2.2, foreground="white")
@@ -478,7 +454,7 @@ def lecture_figure(trajectories: list[dict], landscape: list[dict]) -> Fig | Non
                 its = num(rows[0].get("iterations"))
                 tun = (f"α·L = {fmt.short(a_L)}" if a_L is not None else
                        f"α = {fmt.short(rows[0].get('alpha'))}")  # fmt: skip
-                tun += f", β = {fmt.short(beta)}" if method != "gd" else ""
+                tun += f", β = {fmt.short(beta)}" if takes_beta(method) else ""
                 hit = f"{fmt.sig(its)} iterations to tol" if its else "tol not reached"
                 upto = [r for r in rows if its is None or int(r["step"]) <= its]  # cut at tol
                 gaps = _arr(upto, "gap")
@@ -549,7 +525,7 @@ def _theory_rate(method: str, b: dict, kappa: float) -> float | None:
     """The asymptotic rate per iteration of ||w - w*|| at the tuning of best row ``b`` on a
     quadratic with curvatures in [mu, L] = [1/kappa, 1] (units of L)."""
     a, be = num(b.get("alpha_L")), num(b.get("beta")) or 0.0
-    if a is None or method not in theory.THEORY_METHODS:
+    if a is None or not theory.has_theory(method):
         return None
     return float(theory.spectral_radius(method, a, be, [1.0 / float(kappa), 1.0]))
 
@@ -604,7 +580,7 @@ def curves_figure(obj, curves, best, config) -> Fig | None:
                     a[a <= floor] = floor
                 ax.fill_between(it, q25, q75, color=color(m), alpha=0.18, lw=0)
                 ax.plot(it, med, color=color(m), lw=1.5, label=label(m))
-                rho = _theory_rate(m, b, k) if otype == "quadratic" else None
+                rho = _theory_rate(m, b, k) if quadratic_theory(otype) else None
                 if rho is not None and 0 < rho < 1 and xmax:
                     ks = np.linspace(0, xmax, 80)
                     ax.plot(ks, np.maximum(rho ** (2 * ks), floor), color=color(m), lw=0.9,
@@ -688,7 +664,7 @@ def _spaced(v: np.ndarray, gap: float) -> list[int]:
 
 
 def _theory_point(b, m, kappa, otype):
-    if otype != "quadratic":
+    if not quadratic_theory(otype):
         return None
     a, be = num(b.get("theory_alpha_L")) if b else None, num(b.get("theory_beta")) if b else None
     if a is None or be is None:
@@ -750,7 +726,7 @@ def _theory_panel(ax, method, kappa, xe, ye, tol, cmap, norm) -> None:
 def heatmap_figure(obj, cells, best, config) -> Fig | None:
     """Median iterations over (alpha L, beta) per momentum-family method and kappa."""
     crows = [r for r in cells if r["objective"] == obj]
-    methods = [m for m in method_order(r["method"] for r in crows) if m in MOMENTUM_FAMILY]
+    methods = [m for m in method_order(r["method"] for r in crows) if m in momentum_family()]
     methods = [
         m
         for m in methods
@@ -769,7 +745,7 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
     outline = [patheffects.Stroke(linewidth=2.6, foreground="white"), patheffects.Normal()]
     counts = {"diverged": 0, "budget": 0}
     with matplotlib.rc_context({**STYLE, "axes.grid": False}):
-        per = 2 if otype == "quadratic" else 1  # a theory row under each measured row
+        per = 2 if quadratic_theory(otype) else 1  # a theory row under each measured row
         nrows, ncols = len(methods) * per, len(kappas)
         fig, axes = _new(
             nrows, ncols, 1.85 * nrows + (1.2 if nrows == 1 else 0.75),
@@ -819,7 +795,7 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
                     xe, ye, np.ma.masked_invalid(np.clip(Z / best_z, 1.0, HEAT_RANGE)), cmap=cmap,
                     norm=norm, shading="flat",
                 )  # fmt: skip
-                if otype == "quadratic":
+                if quadratic_theory(otype):
                     yy = np.linspace(ye[0], ye[-1], 200)
                     bb = np.clip(1 - 10.0 ** (-yy), 0.0, 1 - 1e-12)
                     try:
@@ -887,7 +863,7 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
                 Line2D([], [], ls="", marker="s", mfc="none", mec=EDGE, mew=1.6,
                        label="best at the grid's edge")
             )  # fmt: skip
-        if otype == "quadratic":
+        if quadratic_theory(otype):
             handles += [
                 Line2D([], [], color="#777777", lw=0.9, ls="--", label="theory: 2×, 5×, 20× best"),
                 Line2D([], [], color="black", lw=1.2, label="stability boundary (theory)"),
@@ -901,7 +877,7 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
         )
     theory_text = (
         " The black curve is the stability boundary and ☆ the optimal tuning from theory."
-        if otype == "quadratic"
+        if quadratic_theory(otype)
         else " No theory is drawn: the objective is not a quadratic."
     )
     alt = (
@@ -910,7 +886,7 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
         "scale), y the momentum β spaced by log(1 − β); colour is median iterations over the "
         "panel's best (lighter is faster); grey cells did not converge."
         + (" A black curve shows the theoretical stability boundary and a star the theoretical "
-           "optimum." if otype == "quadratic" else "")
+           "optimum." if quadratic_theory(otype) else "")
     )  # fmt: skip
     caption = f"{obj}: the tuning landscape." + theory_text
     fid, title = f"fig-heatmap-{obj}", f"Tuning landscape on {obj}"
@@ -920,6 +896,39 @@ def heatmap_figure(obj, cells, best, config) -> Fig | None:
 # --------------------------------------------------------------------------- 4. kappa scaling
 
 
+def _kappa_panels(objs: list[str]):
+    """The figure of the kappa and speedup plots: one panel per objective, three a row."""
+    nrows, ncols = _grid(len(objs), 3)
+    return _new(nrows, ncols, 2.6 * nrows + 0.4, width=_width(ncols))
+
+
+def _by_kappa(rows: list[dict], obj: str, method: str) -> list[dict]:
+    """The rows of one objective and method, by kappa."""
+    mine = (r for r in rows if r["objective"] == obj and r["method"] == method)
+    return sorted(mine, key=lambda r: float(r["kappa"]))
+
+
+def _with_errors(rows: list[dict], key: str, i: int, n: int):
+    """kappa, ``key`` (with ``{key}_ci_low``/``_high`` as error bars) and the sideways nudge of
+    the i-th of n methods, so that their error bars do not overlap."""
+    k, y = _arr(rows, "kappa"), _arr(rows, key if key != "median" else "median_iter")
+    lo, hi = _arr(rows, f"{key}_ci_low"), _arr(rows, f"{key}_ci_high")
+    yerr = np.vstack([np.nan_to_num(y - lo), np.nan_to_num(hi - y)]).clip(0)
+    return k, y, yerr, 10 ** (0.025 * (i - (n - 1) / 2))
+
+
+def _finish_kappa_panels(axes, objs: list[str], ylabel: str) -> None:
+    """Log axes, titles and labels of the panels of :func:`_kappa_panels`."""
+    for ax, obj in zip(axes.ravel(), objs, strict=False):
+        _log_axes(ax)
+        _nice_log_ticks(ax)
+        ax.set_title(obj)
+        ax.set_xlabel("κ")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel)
+    _hide_unused(axes, len(objs))
+
+
 def kappa_figure(best, slopes, objectives, config) -> Fig | None:
     """Median iterations at the best tuning against kappa, with fitted and theoretical slopes."""
     objs = [o for o in objectives if any(r["objective"] == o for r in best)]
@@ -927,15 +936,11 @@ def kappa_figure(best, slopes, objectives, config) -> Fig | None:
         return None
     slope_idx = index(slopes, "objective", "method")
     methods = method_order(r["method"] for r in best)
-    nrows, ncols = _grid(len(objs), 3)
     with matplotlib.rc_context(STYLE):
-        fig, axes = _new(nrows, ncols, 2.6 * nrows + 0.4, width=_width(ncols))
+        fig, axes = _kappa_panels(objs)
         for ax, obj in zip(axes.ravel(), objs, strict=False):
             for mi, m in enumerate(methods):
-                rows = sorted(
-                    (r for r in best if r["objective"] == obj and r["method"] == m),
-                    key=lambda r: float(r["kappa"]),
-                )
+                rows = _by_kappa(best, obj, m)
                 pts = [r for r in rows if num(r.get("median_iter"))]
                 th = [r for r in rows if num(r.get("theory_iterations"))]
                 if th:
@@ -945,10 +950,7 @@ def kappa_figure(best, slopes, objectives, config) -> Fig | None:
                     )  # fmt: skip
                 if not pts:
                     continue
-                k, y = _arr(pts, "kappa"), _arr(pts, "median_iter")
-                lo, hi = _arr(pts, "median_ci_low"), _arr(pts, "median_ci_high")
-                yerr = np.vstack([np.nan_to_num(y - lo), np.nan_to_num(hi - y)]).clip(0)
-                jitter = 10 ** (0.025 * (mi - (len(methods) - 1) / 2))
+                k, y, yerr, jitter = _with_errors(pts, "median", mi, len(methods))
                 ax.errorbar(
                     k * jitter, y, yerr=yerr, fmt="o", ms=3.5, color=color(m), elinewidth=1,
                     capsize=2, label=label(m),
@@ -963,13 +965,7 @@ def kappa_figure(best, slopes, objectives, config) -> Fig | None:
                         c = np.median(np.log10(y[use]) - slope * np.log10(k[use]))
                         xs = np.geomspace(k[use].min(), k[use].max(), 20)
                         ax.plot(xs, 10 ** (c + slope * np.log10(xs)), color=color(m), lw=1.2)
-            _log_axes(ax)
-            _nice_log_ticks(ax)
-            ax.set_title(obj)
-            ax.set_xlabel("κ")
-        for ax in axes[:, 0]:
-            ax.set_ylabel("median iterations (best tuning)")
-        _hide_unused(axes, len(objs))
+        _finish_kappa_panels(axes, objs, "median iterations (best tuning)")
         handles = [
             Line2D([], [], color=color(m), marker="o", ms=4, label=label(m)) for m in methods
         ]
@@ -1006,22 +1002,15 @@ def speedup_figure(comparisons, best, objectives, config) -> Fig | None:
     best_idx = index(best, "objective", "kappa", "method")
     methods = method_order(r["method"] for r in comps)
     baselines = sorted({str(r.get("baseline")) for r in comps})
-    nrows, ncols = _grid(len(objs), 3)
     with matplotlib.rc_context(STYLE):
-        fig, axes = _new(nrows, ncols, 2.6 * nrows + 0.4, width=_width(ncols))
+        fig, axes = _kappa_panels(objs)
         for ax, obj in zip(axes.ravel(), objs, strict=False):
             ax.axhline(1.0, color="#777777", lw=0.9)
             for mi, m in enumerate(methods):
-                rows = sorted(
-                    (r for r in comps if r["objective"] == obj and r["method"] == m),
-                    key=lambda r: float(r["kappa"]),
-                )
+                rows = _by_kappa(comps, obj, m)
                 if not rows:
                     continue
-                k, s = _arr(rows, "kappa"), _arr(rows, "speedup")
-                lo, hi = _arr(rows, "speedup_ci_low"), _arr(rows, "speedup_ci_high")
-                yerr = np.vstack([np.nan_to_num(s - lo), np.nan_to_num(hi - s)]).clip(0)
-                jitter = 10 ** (0.025 * (mi - (len(methods) - 1) / 2))
+                k, s, yerr, jitter = _with_errors(rows, "speedup", mi, len(methods))
                 sig = np.array([r.get("significant") in (True, "true", 1) for r in rows])
                 ax.plot(k * jitter, s, color=color(m), lw=1.2, alpha=0.9)
                 ax.errorbar(
@@ -1040,13 +1029,8 @@ def speedup_figure(comparisons, best, objectives, config) -> Fig | None:
                         th_s.append(tb / tm)
                 if th_k:
                     ax.plot(th_k, th_s, color=color(m), lw=1.0, ls="--", alpha=0.8)
-            _log_axes(ax)
-            _nice_log_ticks(ax)
-            ax.set_title(obj)
-            ax.set_xlabel("κ")
-        for ax in axes[:, 0]:
-            ax.set_ylabel(f"speedup over {', '.join(label(b) for b in baselines)} (×)")
-        _hide_unused(axes, len(objs))
+        baseline = ", ".join(label(b) for b in baselines)
+        _finish_kappa_panels(axes, objs, f"speedup over {baseline} (×)")
         handles = [
             Line2D([], [], color=color(m), marker="o", ms=4, label=label(m)) for m in methods
         ]
@@ -1084,7 +1068,7 @@ def sensitivity_figure(obj, cells, best, config) -> Fig | None:
         return None
     kappas = [ks[0], ks[-1]] if len(ks) > 1 else ks
     budget = _budget(config, obj)
-    betas = sorted({num(r.get("beta")) or 0.0 for r in crows if r["method"] != "gd"})
+    betas = sorted({num(r.get("beta")) or 0.0 for r in crows if takes_beta(r["method"])})
     chosen = pick(betas, 5)
     tone = {be: 0.35 + 0.65 * (t + 1) / len(chosen) for t, be in enumerate(chosen)}
     nrows, ncols = len(kappas), len(methods)
@@ -1094,7 +1078,7 @@ def sensitivity_figure(obj, cells, best, config) -> Fig | None:
             for j, m in enumerate(methods):
                 ax = axes[i, j]
                 sub = [r for r in crows if r["method"] == m and close(r["kappa"], k)]
-                for be in chosen if m != "gd" else [None]:
+                for be in chosen if takes_beta(m) else [None]:
                     rows = sorted(
                         (r for r in sub if be is None or close_beta(r, be)),
                         key=lambda r: r["alpha_L"],

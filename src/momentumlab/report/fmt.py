@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import math
 
+from ..tables import number
+
 DASH = "\u2014"  # em dash: no value
 
 
-def _finite(x) -> float | None:
-    if x is None or isinstance(x, bool):
-        return None
-    try:
-        x = float(x)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(x) else x
+def _value(x) -> float | None:
+    """A number to show (+-inf included), or None."""
+    return number(x, inf=True)
 
 
 def sig(x, digits: int = 3) -> str:
     """3 significant digits; whole numbers >= 100 keep all their digits (``3,462``)."""
-    v = _finite(x)
+    v = _value(x)
     if v is None:
         return DASH
     if math.isinf(v):
@@ -38,7 +35,7 @@ def sig(x, digits: int = 3) -> str:
 
 def short(x, digits: int = 3) -> str:
     """A parameter value (alpha, beta): up to 3 significant digits, no trailing zeros."""
-    v = _finite(x)
+    v = _value(x)
     if v is None or v == 0 or math.isinf(v):
         return sig(v)
     a = abs(v)
@@ -53,12 +50,12 @@ def short(x, digits: int = 3) -> str:
 
 def ci(value, low, high, digits: int = 3) -> str:
     """``12.3 [11.0, 13.9]``; a missing bound shows as a dash."""
-    if _finite(value) is None:
+    if _value(value) is None:
         return DASH
-    if _finite(low) is None and _finite(high) is None:
+    if _value(low) is None and _value(high) is None:
         return sig(value, digits)
-    v = _finite(value)
-    parts = [_finite(p) for p in (value, low, high)]
+    v = _value(value)
+    parts = [_value(p) for p in (value, low, high)]
     a = abs(v)
     if 1e-3 <= a < 10 ** (digits - 1) and any(p is not None and p != round(p) for p in parts):
         d = max(0, digits - 1 - math.floor(math.log10(a)))
@@ -69,21 +66,21 @@ def ci(value, low, high, digits: int = 3) -> str:
 
 
 def pct(x, digits: int = 0) -> str:
-    v = _finite(x)
+    v = _value(x)
     return DASH if v is None else f"{100 * v:.{digits}f}%"
 
 
 def pct_ci(value, low, high) -> str:
     """A fraction and its interval as percentages: ``90% [60%, 98%]``."""
-    if _finite(value) is None:
+    if _value(value) is None:
         return DASH
-    if _finite(low) is None and _finite(high) is None:
+    if _value(low) is None and _value(high) is None:
         return pct(value)
     return f"{pct(value)} [{pct(low)}, {pct(high)}]"
 
 
 def pvalue(p) -> str:
-    v = _finite(p)
+    v = _value(p)
     if v is None:
         return DASH
     if v < 1e-4:
@@ -93,13 +90,13 @@ def pvalue(p) -> str:
 
 def times(x, digits: int = 3) -> str:
     """A ratio as ``15.8×``."""
-    v = _finite(x)
+    v = _value(x)
     return DASH if v is None else f"{sig(v, digits)}\u00d7"
 
 
 def kappa(x) -> str:
     """A condition number: 1, 10, 100, 1000, 10⁴ ... (powers of ten above 1000 as 10ⁿ)."""
-    v = _finite(x)
+    v = _value(x)
     if v is None:
         return DASH
     if math.isinf(v):
@@ -115,12 +112,12 @@ def kappa(x) -> str:
 
 def slope(x) -> str:
     """An exponent such as a kappa-slope: two decimals."""
-    v = _finite(x)
+    v = _value(x)
     return DASH if v is None else f"{v:.2f}".replace("-", "\u2212")
 
 
 def seconds(x) -> str:
-    v = _finite(x)
+    v = _value(x)
     if v is None:
         return DASH
     if v < 60:

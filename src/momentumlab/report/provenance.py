@@ -6,12 +6,13 @@ import csv
 import datetime as dt
 import hashlib
 import json
-import math
 import platform
 import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
+
+from ..tables import number
 
 PACKAGES = ("momentumlab", "snakemake", "numpy", "scipy", "matplotlib", "jinja2")
 
@@ -67,14 +68,6 @@ def now_utc() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _num(text: str) -> float | None:
-    try:
-        v = float(text)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
 def benchmark_summary(benchmarks_dir, files=None) -> list[dict]:
     """Per rule: benchmark files, total and mean wall seconds, peak RSS (MB).
 
@@ -109,12 +102,12 @@ def benchmark_summary(benchmarks_dir, files=None) -> list[dict]:
         try:
             with open(path, newline="") as fh:
                 for row in csv.DictReader(fh, delimiter="\t"):
-                    s = _num(row.get("s", ""))
+                    s = number(row.get("s", ""))
                     if s is None:
                         continue
                     r["runs"] += 1
                     r["total_s"] += s
-                    rss = _num(row.get("max_rss", ""))
+                    rss = number(row.get("max_rss", ""))
                     if rss is not None:
                         r["rss"].append(rss)
         except (OSError, csv.Error):

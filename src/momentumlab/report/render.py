@@ -12,18 +12,17 @@ from pathlib import Path
 import jinja2
 
 from .. import DIVERGENCE_FACTOR
+from ..methods import METHODS, label, method_order, takes_beta
 from . import figures, fmt, jobs, provenance, summary
 from .data import (
     TABLES,
     kappas_of,
     load_tables,
-    method_order,
     num,
     objective_order,
     objective_type,
 )
 from .explorer import explorer_context
-from .figures import label
 
 TEMPLATE = "report.html.j2"
 FIGURE_ONLY = ("curves", "trajectories", "landscape")  # read by the figures alone
@@ -87,13 +86,13 @@ def _yes(x) -> bool:
 
 
 def _beta(r) -> str:
-    return fmt.DASH if r.get("method") == "gd" else fmt.short(r.get("beta"))
+    return fmt.short(r.get("beta")) if takes_beta(str(r.get("method"))) else fmt.DASH
 
 
 def _in_report_order(rows, objectives, *extra) -> list[dict]:
     """Rows by the config's objective order, then kappa, then method; ``extra`` keys after."""
     order = {o: i for i, o in enumerate(objectives)}
-    methods = method_order([*(r["method"] for r in rows), *figures.METHOD_COLORS])
+    methods = method_order([*(r["method"] for r in rows), *METHODS])
     return sorted(
         rows,
         key=lambda r: (
@@ -105,59 +104,6 @@ def _in_report_order(rows, objectives, *extra) -> list[dict]:
     )
 
 
-def best_table(best, objectives, csv) -> Table | None:
-    if not best:
-        return None
-    rows = _in_report_order(best, objectives)
-    out = []
-    for r in rows:
-        has = num(r.get("median_iter")) is not None
-        good = (
-            f"{fmt.short(r.get('good_alpha_L_min'))}–{fmt.short(r.get('good_alpha_L_max'))}"
-            if num(r.get("good_alpha_L_min")) is not None
-            else fmt.DASH
-        )
-        out.append(
-            [
-                r["objective"],
-                fmt.kappa(r["kappa"]),
-                label(r["method"]),
-                fmt.short(r.get("alpha_L")) if has else fmt.DASH,
-                _beta(r) if has else fmt.DASH,
-                fmt.ci(r.get("median_iter"), r.get("median_ci_low"), r.get("median_ci_high"))
-                if has
-                else "none converged on all starts",
-                fmt.sig(r.get("ert")),
-                good
-                + (
-                    f" ({fmt.short(r.get('good_alpha_decades'))})"
-                    if num(r.get("good_alpha_decades")) is not None
-                    else ""
-                ),
-                (
-                    f"{fmt.short(r.get('theory_alpha_L'))}"
-                    + (f", {fmt.short(r.get('theory_beta'))}" if r["method"] != "gd" else "")
-                )
-                if num(r.get("theory_alpha_L")) is not None
-                else fmt.DASH,
-                fmt.sig(r.get("theory_iterations")),
-            ]
-        )
-    cols = [
-        ("objective", False),
-        ("κ", True),
-        ("method", False),
-        ("α·L", True),
-        ("β", True),
-        ("median [CI]", True),
-        ("ERT", True),
-        ("good α·L (decades)", True),
-        ("theory α·L, β", True),
-        ("theory iterations", True),
-    ]
-    return Table("table-best", "Best tunings", cols, out, csv, len(out), group_col=0)
-
-
 def _pairs_faster(r) -> str:
     """'k/n': of n paired starts, k where the method needed fewer iterations than the baseline."""
     k, n = num(r.get("pairs_faster")), num(r.get("n_pairs"))
@@ -166,33 +112,136 @@ def _pairs_faster(r) -> str:
     return f"{int(k)}/{int(n)}"
 
 
-def comparisons_table(comparisons, objectives, csv) -> Table | None:
-    if not comparisons:
+def _sig(key):
+    return lambda r: fmt.sig(r.get(key))
+
+
+def _median(empty):
+    """The median with its [low, high] interval, or ``empty`` when there is no median."""
+    return lambda r: (
+        fmt.ci(r.get("median_iter"), r.get("median_ci_low"), r.get("median_ci_high"))
+        if num(r.get("median_iter")) is not None
+        else empty
+    )
+
+
+def _range(lo, hi, show, empty=fmt.DASH):
+    return lambda r: f"{show(r.get(lo))}–{show(r.get(hi))}" if num(r.get(lo)) is not None else empty
+
+
+def _good(r) -> str:
+    decades = num(r.get("good_alpha_decades"))
+    return _range("good_alpha_L_min", "good_alpha_L_max", fmt.short)(r) + (
+        f" ({fmt.short(decades)})" if decades is not None else ""
+    )
+
+
+def _theory_tuning(r) -> str:
+    if num(r.get("theory_alpha_L")) is None:
+        return fmt.DASH
+    beta = f", {fmt.short(r.get('theory_beta'))}" if takes_beta(r["method"]) else ""
+    return fmt.short(r.get("theory_alpha_L")) + beta
+
+
+def _if_median(cell):
+    """A best-row cell shown only when the row has a held-out median."""
+    return lambda r: cell(r) if num(r.get("median_iter")) is not None else fmt.DASH
+
+
+def _slope(r) -> str:
+    if num(r.get("slope")) is None:
+        return fmt.DASH
+    lo, hi = fmt.slope(r.get("slope_ci_low")), fmt.slope(r.get("slope_ci_high"))
+    return f"{fmt.slope(r.get('slope'))} [{lo}, {hi}]"
+
+
+def _significant(r) -> str:
+    p = f" (Holm p {fmt.pvalue(r.get('holm_p'))})" if num(r.get("holm_p")) else ""
+    return ("yes" if _yes(r.get("significant")) else "no") + p
+
+
+# Each HTML table: (heading, numeric: right-aligned, the cell's text from a row)
+OBJECTIVE = ("objective", False, lambda r: r["objective"])
+KAPPA = ("κ", True, lambda r: fmt.kappa(r["kappa"]))
+METHOD = ("method", False, lambda r: label(r["method"]))
+TABLE_COLUMNS = {
+    "best": [
+        OBJECTIVE, KAPPA, METHOD,
+        ("α·L", True, _if_median(lambda r: fmt.short(r.get("alpha_L")))),
+        ("β", True, _if_median(_beta)),
+        ("median [CI]", True, _median("none converged on all starts")),
+        ("ERT", True, _sig("ert")),
+        ("good α·L (decades)", True, _good),
+        ("theory α·L, β", True, _theory_tuning),
+        ("theory iterations", True, _sig("theory_iterations")),
+    ],
+    "comparisons": [
+        OBJECTIVE, KAPPA,
+        ("comparison", False,
+         lambda r: f"{label(r['method'])} vs {label(str(r.get('baseline')))}"),
+        ("pairs faster", True, _pairs_faster),
+        ("median iterations", True,
+         lambda r: f"{fmt.sig(r.get('baseline_median_iter'))} → {fmt.sig(r.get('median_iter'))}"),
+        ("speedup [CI]", True,
+         lambda r: fmt.ci(r.get("speedup"), r.get("speedup_ci_low"), r.get("speedup_ci_high"))),
+        ("significant", False, _significant),
+    ],
+    "slopes": [
+        OBJECTIVE, METHOD,
+        ("κ values", True, _sig("n_kappas")),
+        ("κ range", True, _range("kappa_min", "kappa_max", fmt.kappa)),
+        ("slope [CI]", True, _slope),
+        ("theory", True, lambda r: fmt.slope(r.get("theory_slope"))),
+        ("theory applies", False,
+         lambda r: "yes" if _yes(r.get("theory_applies")) else "reference only"),
+    ],
+    "status": [
+        OBJECTIVE, KAPPA, METHOD,
+        ("runs", True, _sig("runs")),
+        ("converged", True, _sig("converged")),
+        ("diverged", True, _sig("diverged")),
+        ("hit budget", True, _sig("max_iter_runs")),
+    ],
+    "cells": [
+        OBJECTIVE, KAPPA, METHOD,
+        ("α·L", True, lambda r: fmt.short(r.get("alpha_L"))),
+        ("β", True, _beta),
+        ("runs", True, _sig("runs")),
+        ("converged [CI]", True,
+         lambda r: fmt.pct_ci(r.get("conv_frac"), r.get("conv_ci_low"), r.get("conv_ci_high"))),
+        ("diverged", True, _sig("diverged")),
+        ("hit budget", True, _sig("max_iter_runs")),
+        ("median [CI]", True, _median("beyond budget")),
+        ("IQR", True, _range("q25_iter", "q75_iter", fmt.sig)),
+        ("ERT", True, _sig("ert")),
+    ],
+}  # fmt: skip
+TABLE_TITLES = {
+    "best": ("table-best", "Best tunings"),
+    "comparisons": ("table-comparisons", "Paired comparisons"),
+    "slopes": ("table-slopes", "κ-slopes"),
+    "status": ("table-status", "Run outcomes"),
+    "cells": ("table-cells", "Every grid point"),
+}
+
+
+def html_table(kind: str, rows: list[dict], csv, total: int | None = None) -> Table | None:
+    """The HTML table ``kind`` of :data:`TABLE_COLUMNS` from rows already in report order."""
+    if not rows:
         return None
-    rows = _in_report_order(comparisons, objectives)
-    out = [
-        [
-            r["objective"],
-            fmt.kappa(r["kappa"]),
-            f"{label(r['method'])} vs {label(str(r.get('baseline')))}",
-            _pairs_faster(r),
-            f"{fmt.sig(r.get('baseline_median_iter'))} → {fmt.sig(r.get('median_iter'))}",
-            fmt.ci(r.get("speedup"), r.get("speedup_ci_low"), r.get("speedup_ci_high")),
-            ("yes" if _yes(r.get("significant")) else "no")
-            + (f" (Holm p {fmt.pvalue(r.get('holm_p'))})" if num(r.get("holm_p")) else ""),
-        ]
-        for r in rows
-    ]
-    cols = [
-        ("objective", False),
-        ("κ", True),
-        ("comparison", False),
-        ("pairs faster", True),
-        ("median iterations", True),
-        ("speedup [CI]", True),
-        ("significant", False),
-    ]
-    return Table("table-comparisons", "Paired comparisons", cols, out, csv, len(out), group_col=0)
+    spec = TABLE_COLUMNS[kind]
+    out = [[cell(r) for _, _, cell in spec] for r in rows]
+    tid, title = TABLE_TITLES[kind]
+    cols = [(head, numeric) for head, numeric, _ in spec]
+    return Table(tid, title, cols, out, csv, len(out) if total is None else total, group_col=0)
+
+
+def best_table(best, objectives, csv) -> Table | None:
+    return html_table("best", _in_report_order(best, objectives), csv)
+
+
+def comparisons_table(comparisons, objectives, csv) -> Table | None:
+    return html_table("comparisons", _in_report_order(comparisons, objectives), csv)
 
 
 def only_objective(table: Table | None, obj: str, suffix: str) -> Table | None:
@@ -210,108 +259,19 @@ def only_objective(table: Table | None, obj: str, suffix: str) -> Table | None:
 
 def slopes_table(slopes, objectives, csv) -> Table | None:
     rows = [r for r in slopes if r.get("objective") is not None]
-    if not rows:
-        return None
     order = {o: i for i, o in enumerate(objectives)}
-    methods = method_order([*(r["method"] for r in rows), *figures.METHOD_COLORS])
+    methods = method_order([*(r["method"] for r in rows), *METHODS])
     rows.sort(key=lambda r: (order.get(r["objective"], len(order)), methods.index(r["method"])))
-    out = [
-        [
-            r["objective"],
-            label(r["method"]),
-            fmt.sig(r.get("n_kappas")),
-            f"{fmt.kappa(r.get('kappa_min'))}–{fmt.kappa(r.get('kappa_max'))}"
-            if num(r.get("kappa_min"))
-            else fmt.DASH,
-            f"{fmt.slope(r.get('slope'))} [{fmt.slope(r.get('slope_ci_low'))}, "
-            f"{fmt.slope(r.get('slope_ci_high'))}]"
-            if num(r.get("slope")) is not None
-            else fmt.DASH,
-            fmt.slope(r.get("theory_slope")),
-            "yes" if _yes(r.get("theory_applies")) else "reference only",
-        ]
-        for r in rows
-    ]
-    cols = [
-        ("objective", False),
-        ("method", False),
-        ("κ values", True),
-        ("κ range", True),
-        ("slope [CI]", True),
-        ("theory", True),
-        ("theory applies", False),
-    ]
-    return Table("table-slopes", "κ-slopes", cols, out, csv, len(out), group_col=0)
+    return html_table("slopes", rows, csv)
 
 
 def status_table(status_counts, objectives, csv) -> Table | None:
-    if not status_counts:
-        return None
-    rows = _in_report_order(status_counts, objectives)
-    out = [
-        [
-            r["objective"],
-            fmt.kappa(r["kappa"]),
-            label(r["method"]),
-            fmt.sig(r.get("runs")),
-            fmt.sig(r.get("converged")),
-            fmt.sig(r.get("diverged")),
-            fmt.sig(r.get("max_iter_runs")),
-        ]
-        for r in rows
-    ]
-    cols = [
-        ("objective", False),
-        ("κ", True),
-        ("method", False),
-        ("runs", True),
-        ("converged", True),
-        ("diverged", True),
-        ("hit budget", True),
-    ]
-    return Table("table-status", "Run outcomes", cols, out, csv, len(out), group_col=0)
+    return html_table("status", _in_report_order(status_counts, objectives), csv)
 
 
 def cells_table(cells, objectives, csv, limit: int = MAX_CELL_ROWS) -> Table | None:
-    if not cells:
-        return None
     rows = _in_report_order(cells, objectives, "beta", "alpha_L")
-    out = [
-        [
-            r["objective"],
-            fmt.kappa(r["kappa"]),
-            label(r["method"]),
-            fmt.short(r.get("alpha_L")),
-            _beta(r),
-            fmt.sig(r.get("runs")),
-            fmt.pct_ci(r.get("conv_frac"), r.get("conv_ci_low"), r.get("conv_ci_high")),
-            fmt.sig(r.get("diverged")),
-            fmt.sig(r.get("max_iter_runs")),
-            fmt.ci(r.get("median_iter"), r.get("median_ci_low"), r.get("median_ci_high"))
-            if num(r.get("median_iter")) is not None
-            else "beyond budget",
-            f"{fmt.sig(r.get('q25_iter'))}–{fmt.sig(r.get('q75_iter'))}"
-            if num(r.get("q25_iter")) is not None
-            else fmt.DASH,
-            fmt.sig(r.get("ert")),
-        ]
-        for r in rows[:limit]
-    ]
-    cols = [
-        ("objective", False),
-        ("κ", True),
-        ("method", False),
-        ("α·L", True),
-        ("β", True),
-        ("runs", True),
-        ("converged [CI]", True),
-        ("diverged", True),
-        ("hit budget", True),
-        ("median [CI]", True),
-        ("IQR", True),
-        ("ERT", True),
-    ]
-    return Table("table-cells", "Every grid point", cols, out, csv, len(rows), group_col=0)
+    return html_table("cells", rows[:limit], csv, total=len(rows))
 
 
 # ----------------------------------------------------------------------------- assembling
@@ -470,6 +430,7 @@ def build_context(
         "figures": figs,
         "explorer": explorer_context(t["cells"], config),
         "tables": tables,
+        "update_rules": update_rules(),
         "downloads": [{"name": f"{k}.csv", **v} for k, v in links.items()],
         "missing_tables": missing,
         "tol": config.get("tol"),
@@ -485,6 +446,18 @@ def build_context(
             "job_stats": dict(job_stats) if job_stats else {},
         },
     }
+
+
+def update_rules() -> list[dict]:
+    """The report's table of update rules: every method of the registry, as it describes itself."""
+    return [
+        {
+            "label": m.full_label,
+            "equation": m.equation,
+            "stability": m.theory.stability if m.theory is not None else "no theory",
+        }
+        for m in METHODS.values()
+    ]
 
 
 def render(templates_dir: str | os.PathLike, context: dict) -> str:

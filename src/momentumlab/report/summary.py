@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ..methods import BASELINE, label, method_order, momentum_family
 from . import fmt
-from .data import MOMENTUM_FAMILY, index, kappas_of, method_order, num, objective_setting
-from .figures import label
+from .data import index, kappas_of, num, objective_setting
 
 
 def _ci_words(low, high, level: str) -> str:
@@ -78,7 +78,7 @@ def _censored_words(c: dict, base: str) -> str:
 
 def _comparison_sentence(obj: str, k, c: dict, level: str) -> str:
     s = num(c["speedup"])
-    base = label(str(c.get("baseline") or "gd"))
+    base = label(str(c.get("baseline") or BASELINE))
     who = label(c["method"])
     medians = (
         f"median {fmt.sig(c.get('baseline_median_iter'))} vs "
@@ -139,12 +139,12 @@ def speedups(comparisons, best, objectives, config, level: str) -> dict:
         budget = num(objective_setting(config, obj, "max_iter"))
         stuck = []
         for k in kappas_of([r for r in best if r["objective"] == obj]):
-            gd = best_idx.get((obj, k, "gd"))
+            gd = best_idx.get((obj, k, BASELINE))
             if gd is None or num(gd.get("median_iter")) is not None:
                 continue
             fam = [
                 best_idx[(obj, k, m)]
-                for m in MOMENTUM_FAMILY
+                for m in momentum_family()
                 if (obj, k, m) in best_idx and num(best_idx[(obj, k, m)].get("median_iter"))
             ]
             if fam:
