@@ -18,16 +18,21 @@ include: "workflow/rules/refine.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/stats.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/studies.smk"
 
 
 # Cheap aggregation jobs run in the main Snakemake process, not as cluster jobs (docs/cluster.md).
-localrules: refine, gather, summarise, lecture, study_figure, objective_figure, report
+localrules: refine, gather, summarise, lecture, study_figure, objective_figure, report, manifest, index, compare
 
 
+# every path is under this study's folder results/<study>/ (STUDY_DIR, common.smk), but the
+# index of all studies, results/index.html
 rule all:
     input:
-        "results/tables/simulations.csv",
-        "results/tables/curves.csv",
-        expand("results/tables/{name}.csv", name=STATS_TABLES),
-        "results/report/index.html",
+        f"{STUDY_DIR}/tables/simulations.csv",
+        f"{STUDY_DIR}/tables/curves.csv",
+        expand(f"{STUDY_DIR}/tables/{{name}}.csv", name=STATS_TABLES),
+        f"{STUDY_DIR}/report/index.html",
+        f"{STUDY_DIR}/{MANIFEST}",
+        INDEX_HTML,
     default_target: True

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The two commands of the quick start, needing only Python >= 3.11 and pip.
 
-    python3 tasks.py study [snakemake args...]   # set up .venv, run the study (default config)
+    python3 tasks.py study [snakemake args...]   # set up .venv, run the study (default config),
+                                                 # print its report: results/<study>/report/
     python3 tasks.py test  [pytest args...]      # set up .venv, lint, run the tests
     python3 tasks.py test --quick [pytest args]  # unit tests only (no workflow, browser, slow)
     python3 tasks.py cluster [snakemake args...] # + the SLURM plugin; run through the slurm profile
@@ -63,7 +64,28 @@ def study(args: list[str]) -> None:
     setup()
     cores = os.environ.get("CORES", str(os.cpu_count() or 1))
     run(BIN / "snakemake", "--cores", cores, *args)
-    print(f"\nReport: {ROOT / 'results' / 'report' / 'index.html'}")
+    where = subprocess.run(
+        [str(BIN / "python"), "-m", "momentumlab", "where", *config_files(args)],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    print(f"\nReport: {ROOT / where.stdout.strip()}")
+    print(f"All studies: {ROOT / 'results' / 'index.html'}")
+
+
+def config_files(args: list[str]) -> list[str]:
+    """The --configfile(s) among Snakemake arguments (none: the default config's study)."""
+    files, taking = [], False
+    for a in args:
+        if a.startswith("--configfile=") or a.startswith("--configfiles="):
+            files.append(a.split("=", 1)[1])
+            taking = False
+        elif a in ("--configfile", "--configfiles"):
+            taking = True
+        elif taking and not a.startswith("-"):
+            files.append(a)
+        else:
+            taking = False
+    return files
 
 
 def cluster(args: list[str]) -> None:

@@ -8,7 +8,7 @@
 # 2. runs the quick preset locally, through SLURM and locally again, each in its own copy of the
 #    workflow (no shared results/), prints the SLURM job ids (sacct), the wall times and the
 #    ratio of the SLURM run's to the mean local one (goal: at most 4x)
-# 3. compares every table under results/tables with the local run's, byte for byte
+# 3. compares every table under results/quick/tables with the local run's, byte for byte
 # 4. fault: a third copy runs with --slurm-status-command squeue; one simulation job is cancelled
 #    (scancel) while it runs; the run must notice, retry it, finish, and give the same tables
 # 5. (CLUSTER_CHECK_SACCT_FAULT=1, about 6 minutes more) a fifth copy, default sacct status: a
@@ -23,6 +23,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/momentumlab-cluster-check.XXXXXX)
 PRESET=config/presets/quick.yaml
+TABLES=results/quick/tables  # the preset's study folder (its study: key) holds its tables
 T0=$(date +%s)
 PIDS=()
 SUMMARY=()
@@ -102,22 +103,22 @@ show_jobs() {
     awk -F'|' '{ printf "  %-6s %-58s %-15s %-9s %4s %6s\n", $1, $2, $3, $4, $5, $6 }'
 }
 
-# compare A B: every table under results/tables, byte for byte (same set of files too)
+# compare A B: every table under $TABLES, byte for byte (same set of files too)
 compare() {
-  local a=$1/results/tables b=$2/results/tables label=$3 f n=0
-  [ -d "$a" ] && [ -d "$b" ] || fail "$label: results/tables missing"
+  local a=$1/$TABLES b=$2/$TABLES label=$3 f n=0
+  [ -d "$a" ] && [ -d "$b" ] || fail "$label: $TABLES missing"
   [ "$(cd "$a" && ls)" = "$(cd "$b" && ls)" ] || fail "$label: different sets of tables"
   for f in "$a"/*; do
     if cmp -s "$f" "$b/${f##*/}"; then
-      echo "  identical  results/tables/${f##*/}  $(wc -c <"$f") bytes  sha256 $(sha256sum <"$f" | cut -c1-16)"
+      echo "  identical  $TABLES/${f##*/}  $(wc -c <"$f") bytes  sha256 $(sha256sum <"$f" | cut -c1-16)"
       n=$((n + 1))
     else
       cmp "$f" "$b/${f##*/}" || true
-      fail "$label: results/tables/${f##*/} differs"
+      fail "$label: $TABLES/${f##*/} differs"
     fi
   done
   [ "$n" -gt 0 ] || fail "$label: no tables"
-  note "$label: all $n tables under results/tables byte-identical to the local run"
+  note "$label: all $n tables under $TABLES byte-identical to the local run"
 }
 
 # run_id LOG: the SLURM run ID (the job name of all its jobs) a run's log names

@@ -1,6 +1,6 @@
 """The report explorer's cost: page weight it adds, and time from load to the first drawn path.
 
-    .venv/bin/python benchmarks/explorer.py                      # tables: results/tables
+    .venv/bin/python benchmarks/explorer.py                      # tables: results/default/tables
     .venv/bin/python benchmarks/explorer.py --quick              # run the quick preset first
     .venv/bin/python benchmarks/explorer.py --screenshots docs/screenshots
 
@@ -144,7 +144,7 @@ def _write_small_png(path: Path, b64: str):
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tables", type=Path, default=ROOT / "results" / "tables")
+    ap.add_argument("--tables", type=Path, default=ROOT / "results" / "default" / "tables")
     ap.add_argument("--config", type=Path, default=ROOT / "config" / "config.yaml")
     ap.add_argument("--quick", action="store_true", help="run the quick preset for the tables")
     ap.add_argument("--runs", type=int, default=7)
@@ -162,7 +162,7 @@ def main(argv=None) -> None:
                  "--configfile", QUICK], cwd=root, check=True, capture_output=True,
             )  # fmt: skip
             print(f"quick preset study: {time.perf_counter() - t:.0f} s")
-            tables, config_file = root / "results" / "tables", root / QUICK
+            tables, config_file = root / "results" / "quick" / "tables", root / QUICK
         config = study_config(config_file)
         html = build_report(
             tables_dir=tables, templates_dir=TEMPLATES, out_html=tmp / "report" / "index.html",

@@ -53,7 +53,7 @@ def main() -> None:
     ap.add_argument("--config", default=str(ROOT / "config" / "config.yaml"))
     ap.add_argument("--objectives", nargs="+", default=["quad2d", "quad50d"])
     ap.add_argument("--kappas", nargs="+", type=float)
-    ap.add_argument("--study", help="a finished study's directory: read its results/tables")
+    ap.add_argument("--study", help="a finished study's folder (results/<study>): read its tables")
     args = ap.parse_args()
     cfg = copy.deepcopy(load_file(args.config).config)
     cfg["objectives"] = {o: cfg["objectives"][o] for o in args.objectives}
@@ -64,7 +64,7 @@ def main() -> None:
     jobs = plan(cfg).jobs
     t0 = time.perf_counter()
     if args.study:
-        tables = Path(args.study) / "results" / "tables"
+        tables = Path(args.study) / "tables"
         best, comp = read_csv(tables / "best.csv"), read_csv(tables / "comparisons.csv")
         print(f"refined tunings read from {tables}")
     else:

@@ -16,7 +16,7 @@ With ``--pipeline``, measured side by side in one run, in temporary copies of th
     at most 25%), read from when simulations.csv was written;
 (3) a change to one objective (one more kappa for quad50d): which figure jobs a rerun plans.
 
-    .venv/bin/python benchmarks/report_render.py [results/report/index.html ...] [--runs 5]
+    .venv/bin/python benchmarks/report_render.py [results/<study>/report/index.html ...] [--runs 5]
     .venv/bin/python benchmarks/report_render.py --pipeline [--default] [--cores 2]
     .venv/bin/python benchmarks/report_render.py --pipeline --default --skip-reference
 """
@@ -96,6 +96,8 @@ def pipeline(config: dict | None, cores: int, in_process: bool = True) -> None:
         else:
             cfg_file = "config/presets/bench.yaml"
             (root / cfg_file).write_text(yaml.safe_dump(config, sort_keys=False))
+        study = study_config(root / cfg_file)["study"]
+        out = root / "results" / study  # the study's folder
         the_plan = plan(study_config(root / cfg_file))
         jobs, n = the_plan.jobs, the_plan.n_simulations
         if in_process:
@@ -107,7 +109,7 @@ def pipeline(config: dict | None, cores: int, in_process: bool = True) -> None:
         snakemake(root, "--cores", str(cores), "--configfile", cfg_file, timeout=7200)
         end = time.time()
         load1 = os.getloadavg()[0]
-        sims_done = (root / "results" / "tables" / "simulations.csv").stat().st_mtime
+        sims_done = (out / "tables" / "simulations.csv").stat().st_mtime
         cold = end - start
         print(f"{cfg_file}: {n} simulations in {len(jobs)} simulation jobs, {cores} cores "
               f"(load average {load0:.1f} before the pipeline, {load1:.1f} after)")  # fmt: skip
@@ -118,7 +120,7 @@ def pipeline(config: dict | None, cores: int, in_process: bool = True) -> None:
         post = end - sims_done
         print(f"  (2) after simulations.csv (statistics, figures, report): {post:.1f} s of "
               f"{cold:.1f} s = {100 * post / cold:.0f}%  (goal <= 25%)")  # fmt: skip
-        bench = root / "results" / "benchmarks"
+        bench = out / "benchmarks"
         figs = sorted((bench / "figures").glob("*.tsv"))
         fig_s = [_wall_cpu(f) for f in figs]
         (sw, sc), (rw, rc) = _wall_cpu(bench / "summarise.tsv"), _wall_cpu(bench / "report.tsv")
@@ -130,10 +132,11 @@ def pipeline(config: dict | None, cores: int, in_process: bool = True) -> None:
         obj = list(cfg["objectives"])[-1]
         spec = cfg["objectives"][obj]
         spec["kappas"] = [*spec.get("kappas", cfg["kappas"]), 3]
+        cfg["study"] = study  # the same study, changed
         (root / "config" / "presets" / "changed.yaml").write_text(yaml.safe_dump(cfg))
         dry = snakemake(root, "-n", "--cores", "1", "--configfile", "config/presets/changed.yaml")
         rerun = sorted(
-            set(re.findall(r"rule \w+_figure:\n(?:.*\n)*?\s+output: results/report/figures/"
+            set(re.findall(r"rule \w+_figure:\n(?:.*\n)*?\s+output: results/[\w-]+/report/figures/"
                            r"([\w-]+)\.png", dry.stdout))
         )  # fmt: skip
         print(
@@ -171,7 +174,7 @@ def screenshots(report: Path, out_dir: Path) -> list[Path]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("reports", nargs="*", default=["results/report/index.html"])
+    ap.add_argument("reports", nargs="*", default=["results/default/report/index.html"])
     ap.add_argument("--runs", type=int, default=5, help="cold loads per report (median shown)")
     ap.add_argument("--width", type=int, default=1280, help="viewport width in CSS pixels")
     ap.add_argument("--pipeline", action="store_true", help="the pipeline benchmarks instead")

@@ -30,7 +30,7 @@ from workflow_helpers import copy_workflow, snakemake, study_config  # noqa: E40
 
 from momentumlab.study import plan, simulate_job  # noqa: E402
 
-SIMS = "results/tables/simulations.csv"
+SIMS = "results/default/tables/simulations.csv"  # the default study's folder
 
 
 def timed(fn):
@@ -54,7 +54,7 @@ def study_run(
         cold, _ = timed(lambda: snakemake(root, *args, timeout=3600))
         warm, _ = timed(lambda: snakemake(root, *args))
         dry, _ = timed(lambda: snakemake(root, *args, "-n"))
-        jobs = len(list((root / "results" / "benchmarks" / "simulate").rglob("*.tsv")))
+        jobs = len(list((root / "results" / "cache" / "benchmarks" / "simulate").rglob("*.tsv")))
         shutil.rmtree(root / ".snakemake", ignore_errors=True)
     return cold, warm, dry, jobs
 

@@ -1,4 +1,4 @@
-"""Rule gather: check every job's files, join them -> results/tables/{simulations,curves}.csv."""
+"""Rule gather: check every job's files, join them -> <study>/tables/{simulations,curves}.csv."""
 
 import logging
 

@@ -1,6 +1,5 @@
-"""Rule report: the tables and the figure jobs' figures -> results/report/index.html."""
+"""Rule report: the tables and the figure jobs' figures -> results/<study>/report/index.html."""
 
-import os
 from pathlib import Path
 
 from momentumlab.joblog import to_log
@@ -14,7 +13,7 @@ report(
     figures_dir=str(Path(snakemake.input.figures[0]).parent),
     config=snakemake.params.config,
     config_files=snakemake.params.config_files,
-    benchmarks_dir=os.path.commonpath(snakemake.input.benchmarks),
+    benchmarks_dir=snakemake.params.benchmark_roots,
     benchmark_files=list(snakemake.input.benchmarks),
     job_outputs=list(snakemake.input.jobs),
     downloads=snakemake.params.downloads,

@@ -50,7 +50,7 @@ def report_html(tmp_path_factory) -> Path:
     cfg["title"] = HOSTILE_TITLE
     (root / "config" / "presets" / "browser.yaml").write_text(yaml.safe_dump(cfg))
     snakemake(root, "--cores", "2", "--configfile", "config/presets/browser.yaml")
-    html = root / "results" / "report" / "index.html"
+    html = root / "results" / "quick" / "report" / "index.html"  # the preset copies the name
     text = html.read_text()
     assert "&lt;script&gt;" in text and "<script>" not in text
     return html
@@ -120,7 +120,7 @@ def test_report_renders_cleanly_in_chromium(chromium, report_html, width):
     # the hero fits its column at its natural size (at 420 px, 365 px beside a 15-px scrollbar)
     assert layout["heroOver"] <= 0.5, f"the hero overflows its column by {layout['heroOver']} px"
     # one section per objective of the study, in the config's order
-    objectives = list(yaml.safe_load((report_html.parents[2] / QUICK).read_text())["objectives"])
+    objectives = list(yaml.safe_load((report_html.parents[3] / QUICK).read_text())["objectives"])
     assert layout["sections"] == objectives
     # every figure's smallest text, as displayed: its size at natural size times the scale
     assert len(layout["imgs"]) == len(images)

@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 import yaml
 from snakemake.common.configfile import load_configfile
-from workflow_helpers import QUICK, ROOT, copy_workflow, snakemake
+from workflow_helpers import QUICK, QUICK_DIR, ROOT, copy_workflow, snakemake
 
 import momentumlab as ml
 from momentumlab import theory
 from momentumlab.config import MAX_VALUES, StudyConfigError, load_study
-from momentumlab.naming import WILDCARDS, job_name_problem
+from momentumlab.naming import JOB_PATTERN, WILDCARDS, job_name_problem
 
 QUICK_TEXT = (ROOT / QUICK).read_text()
 QUICK_CFG = yaml.safe_load(QUICK_TEXT)
@@ -366,7 +366,7 @@ CASES += [
     Case(
         "duplicate-objective",
         text=_replace("  rosenbrock:", "  quad2d:"),
-        expect=("objectives.quad2d: given twice", "lines 5 and 6"),
+        expect=("objectives.quad2d: given twice", "lines 6 and 7"),
     ),
     Case(
         "duplicate-key-in-json",
@@ -457,6 +457,25 @@ CASES += [
         _set("start", [0.0, 0.0]),
         ("start", "minimiser of objectives.quad2d", "starting gap 0", "converged at iteration 0"),
     ),
+    # the study name: a folder results/<study>/ (a default name comes from the file's stem)
+    Case(
+        "study-with-a-slash",
+        _set("study", "a/b"),
+        ("study: 'a/b'", "[A-Za-z0-9][A-Za-z0-9_-]{0,63}"),
+    ),
+    Case("study-dot-dot", _set("study", ".."), ("study: '..'", "starting with a letter or digit")),
+    Case("study-empty", _set("study", ""), ("study: ''", "at most 64 characters")),
+    Case("study-too-long", _set("study", "s" * 65), ("study: 'sss", "at most 64 characters")),
+    Case("study-cache", _set("study", "cache"), ("study: 'cache'", "reserved", "results/cache/")),
+    Case("study-Compare", _set("study", "Compare"), ("study: 'Compare'", "reserved")),
+    Case("study-a-number", _set("study", 12), ("study: 12", "not text", "quote it")),
+    Case("study-a-list", _set("study", ["a"]), ("study: ['a']", "not text")),
+    Case(
+        "study-default-from-a-dotted-file-name",
+        _delete("study"),
+        ("study: 'bad.v2' (the default: the name of", "bad.v2.yaml", "set study: in the config"),
+        suffix=".v2.yaml",
+    ),
 ]
 
 
@@ -523,6 +542,18 @@ def test_the_rounding_check_matches_what_the_engine_does():
             load_study(cfg)
 
 
+def test_the_study_name_defaults_to_the_config_file_stem(tmp_path):
+    cfg = copy.deepcopy(QUICK_CFG)
+    assert cfg["study"] == "quick"  # each preset names its own study
+    del cfg["study"]
+    path = tmp_path / "my_run-2.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    assert load_as_the_workflow_does(path).study == "my_run-2"
+    assert load_study(copy.deepcopy(cfg)).study == "default"  # no file: "default"
+    cfg["study"] = "2024-06_check"  # digits first are fine, and it stays text
+    assert load_study(cfg).config["study"] == "2024-06_check"
+
+
 def test_the_quick_preset_itself_is_accepted(tmp_path):
     plan = load_as_the_workflow_does(ROOT / QUICK)
     assert len(plan.jobs) == 12 and plan.n_simulations == 448
@@ -577,13 +608,14 @@ def test_raising_a_limit_lets_a_large_study_through():
 def test_every_planned_job_fully_matches_the_rules_wildcards():
     plan = load_study(load_configfile(str(ROOT / "config" / "config.yaml")))
     for job in plan.jobs:
-        parts = dict(zip(WILDCARDS, job.path.split("/"), strict=True))
-        parts["kappa"] = parts["kappa"].removeprefix("kappa_")
+        parts = job.wildcards
+        assert set(parts) == set(WILDCARDS) and JOB_PATTERN.format(**parts) == job.path
         assert job_name_problem(**parts) is None, job.path
     # a full match: a trailing newline or an infinite kappa's text is refused
     assert job_name_problem(objective="quad2d\n")
     assert job_name_problem(kappa="inf")
     assert job_name_problem(shard="all\n")
+    assert job_name_problem(key="abc")  # a content key is 12 hex digits
     common = (ROOT / "workflow" / "rules" / "common.smk").read_text()
     assert "wildcard_constraints:\n    **WILDCARDS," in common  # the rules use the same patterns
 
@@ -647,6 +679,7 @@ E2E = {
     "label-on": "a label that is not text",
     "seeds-1e9": "a study above the size limit",
     "duplicate-tol": "a duplicate key",
+    "study-with-a-slash": "a study name that is not a safe folder",
 }
 
 
@@ -664,9 +697,10 @@ def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
 def study(tmp_path_factory):
     """A workflow copy holding the results of one successful quick run."""
     root = copy_workflow(tmp_path_factory.mktemp("bad_configs") / "study")
-    snakemake(root, "results/tables/simulations.csv", "--cores", "2", "--configfile", QUICK)
+    snakemake(root, f"{QUICK_DIR}/tables/simulations.csv", "--cores", "2", "--configfile", QUICK)
     before = snapshot(root)
-    assert any(k.startswith("sims/") for k in before) and "tables/simulations.csv" in before
+    assert any(k.startswith("cache/sims/") for k in before)
+    assert "quick/tables/simulations.csv" in before
     return root, before
 
 
@@ -693,7 +727,7 @@ def test_snakemake_refuses_before_any_job_and_results_stay(study, case, tmp_path
 @pytest.mark.workflow
 def test_snakemake_prints_the_plan_size_and_accepts_the_preset(study):
     root, before = study
-    proc = snakemake(root, "-n", "results/tables/simulations.csv", "--configfile", QUICK)
+    proc = snakemake(root, "-n", f"{QUICK_DIR}/tables/simulations.csv", "--configfile", QUICK)
     out = proc.stdout + proc.stderr
     assert "Study plan: 448 simulations in 12 jobs; the largest job runs 48" in out, out
     assert "Nothing to be done" in out

@@ -122,7 +122,7 @@ def study(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def report_html(study) -> Path:
-    return study / "results" / "report" / "index.html"
+    return study / "results" / "quick" / "report" / "index.html"
 
 
 SET_CONTROL = """(([id, value]) => {
@@ -403,7 +403,7 @@ def test_the_script_theory_equals_momentumlab_theory(chromium, report_html):
 def test_the_measured_marker_shows_the_nearest_cell(chromium, report_html, study):
     cells = [
         r
-        for r in read_csv(study / "results" / "tables" / "cells.csv")
+        for r in read_csv(study / "results" / "quick" / "tables" / "cells.csv")
         if r["objective"] == "quad2d" and r["method"] == "heavy_ball" and r["kappa"] == 100
     ]
 
@@ -514,7 +514,7 @@ def test_a_drifted_update_rule_is_caught(chromium, report_html, study, tmp_path)
     js.write_text(wrong)
     cfg = study_config(study / QUICK)
     out = build_report(
-        tables_dir=study / "results" / "tables", templates_dir=templates,
+        tables_dir=study / "results" / "quick" / "tables", templates_dir=templates,
         out_html=tmp_path / "report" / "index.html", config=cfg,
     )  # fmt: skip
     case = ("nesterov", 1.2, 0.95, 50.0, (-0.3, 1.0))

@@ -21,7 +21,7 @@ from workflow_helpers import QUICK, SNAKEMAKE, copy_workflow, snakemake
 pytestmark = pytest.mark.workflow
 
 PRESET = "config/presets/interrupt.yaml"
-TARGET = "results/tables/simulations.csv"
+TARGET = "results/quick/tables/simulations.csv"  # the preset copies quick's study name
 TIMEOUT = 600.0  # seconds: generous, the machine may be loaded
 
 
@@ -68,7 +68,7 @@ def start_and_kill(root: Path) -> str:
         )  # fmt: skip
     try:
         deadline = time.monotonic() + TIMEOUT
-        sims = root / "results" / "sims"
+        sims = root / "results" / "cache" / "sims"
         while not (sims.is_dir() and any(sims.rglob("*.sims.csv"))):
             if proc.poll() is not None:
                 pytest.fail(f"snakemake ended (rc {proc.returncode}) before any job output:\n"
@@ -124,9 +124,9 @@ def test_killed_run_reruns_to_identical_tables(tmp_path):
     write_preset(reference)
     snakemake(reference, TARGET, "--cores", "2", "--configfile", PRESET)
 
-    for under in ["results/tables", "results/sims"]:
+    for under in ["results/quick/tables", "results/cache/sims"]:
         got, want = files(killed, under), files(reference, under)
         assert got.keys() == want.keys(), under
         differ = [name for name in want if got[name] != want[name]]
         assert not differ, f"{under}: not byte-identical after the rerun: {differ}"
-    assert {"simulations.csv", "curves.csv"} <= set(files(killed, "results/tables"))
+    assert {"simulations.csv", "curves.csv"} <= set(files(killed, "results/quick/tables"))

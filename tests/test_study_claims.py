@@ -26,10 +26,11 @@ def quad2d_study(tmp_path_factory):
     cfg = yaml.safe_load((root / "config" / "config.yaml").read_text())
     assert "quad2d" in cfg["objectives"]
     cfg["objectives"] = {"quad2d": cfg["objectives"]["quad2d"]}
+    del cfg["study"]  # the study is named after its file: results/quad2d/
     (root / "config" / "quad2d.yaml").write_text(yaml.safe_dump(cfg))
-    snakemake(root, "results/tables/slopes.csv", "results/tables/comparisons.csv",
+    snakemake(root, "results/quad2d/tables/slopes.csv", "results/quad2d/tables/comparisons.csv",
               "--cores", "2", "--configfile", "config/quad2d.yaml")  # fmt: skip
-    return root / "results" / "tables"
+    return root / "results" / "quad2d" / "tables"
 
 
 def theoretical_ratio(method: str, kappa: float) -> float:

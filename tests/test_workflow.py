@@ -8,18 +8,27 @@ from pathlib import Path
 
 import pytest
 import yaml
-from workflow_helpers import QUICK, ROOT, copy_workflow, snakemake, study_config
+from workflow_helpers import (
+    QUICK,
+    QUICK_DIR,
+    ROOT,
+    SIMS_DIR,
+    copy_workflow,
+    snakemake,
+    study_config,
+)
 
 from momentumlab.study import SIM_COLUMNS, plan, simulate_job
 from momentumlab.tables import read_csv, read_header
 
 pytestmark = pytest.mark.workflow
+SIMS = f"{QUICK_DIR}/tables/simulations.csv"  # the gathered table of the quick study
 
 
 def sims_mtimes(root: Path) -> dict[str, int]:
     return {
-        str(p.relative_to(root / "results" / "sims")): p.stat().st_mtime_ns
-        for p in sorted((root / "results" / "sims").rglob("*.sims.csv"))
+        str(p.relative_to(root / SIMS_DIR)): p.stat().st_mtime_ns
+        for p in sorted((root / SIMS_DIR).rglob("*.sims.csv"))
     }
 
 
@@ -40,12 +49,12 @@ def workdir(tmp_path):
 def cold(tmp_path_factory):
     """One cold run of the quick preset, shared by the tests that only read it."""
     root = copy_workflow(tmp_path_factory.mktemp("cold") / "study")
-    snakemake(root, "results/tables/simulations.csv", "--cores", "2", "--configfile", QUICK)
+    snakemake(root, SIMS, "--cores", "2", "--configfile", QUICK)
     return root
 
 
 def test_cold_run_writes_the_tidy_table(cold):
-    table = cold / "results" / "tables" / "simulations.csv"
+    table = cold / QUICK_DIR / "tables" / "simulations.csv"
     header = read_header(table)
     for col in ["objective", "kappa", "dim", "method", "alpha", "alpha_L", "beta", "seed",
                 "status", "iterations", "final_gap"]:  # fmt: skip
@@ -60,15 +69,15 @@ def test_cold_run_writes_the_tidy_table(cold):
     assert {r["beta"] for r in gd} == {0.0}
     assert len(gd) == len({(r["objective"], r["kappa"], r["alpha"], r["seed"]) for r in gd})
     # every job left a log and a benchmark
-    assert list((cold / "results" / "logs" / "simulate").rglob("*.log"))
-    assert list((cold / "results" / "benchmarks" / "simulate").rglob("*.tsv"))
+    assert list((cold / "results" / "cache" / "logs" / "simulate").rglob("*.log"))
+    assert list((cold / "results" / "cache" / "benchmarks" / "simulate").rglob("*.tsv"))
 
 
 def test_warm_run_is_a_no_op(cold):
     before = sims_mtimes(cold)
-    table = cold / "results" / "tables" / "simulations.csv"
+    table = cold / QUICK_DIR / "tables" / "simulations.csv"
     t0 = table.stat().st_mtime_ns
-    proc = snakemake(cold, "results/tables/simulations.csv", "--cores", "2", "--configfile", QUICK)
+    proc = snakemake(cold, SIMS, "--cores", "2", "--configfile", QUICK)
     assert "Nothing to be done" in proc.stdout + proc.stderr
     assert sims_mtimes(cold) == before and table.stat().st_mtime_ns == t0
 
@@ -83,7 +92,7 @@ def test_dry_run_lists_the_jobs(cold, tmp_path):
 
 def _rerun(root, preset):
     before = sims_mtimes(root)
-    snakemake(root, "results/tables/simulations.csv", "--cores", "2", "--configfile", preset)
+    snakemake(root, SIMS, "--cores", "2", "--configfile", preset)
     after = sims_mtimes(root)
     changed = {k for k in after if before.get(k) != after[k]}
     return before, after, changed
@@ -95,19 +104,23 @@ def _dry_run(root, *args):
 
 
 def test_adding_a_beta_reruns_only_momentum_family_jobs(workdir):
-    snakemake(workdir, "results/tables/simulations.csv", "--cores", "2", "--configfile", QUICK)
+    snakemake(workdir, SIMS, "--cores", "2", "--configfile", QUICK)
     cfg = yaml.safe_load((workdir / QUICK).read_text())
     preset = edited_preset(workdir, betas=[*cfg["betas"], 0.95])
-    _, after, changed = _rerun(workdir, preset)
+    before, after, changed = _rerun(workdir, preset)
     assert changed, "no job reran"
     assert all("/gd/" not in k for k in changed)
-    assert {k for k in after if "/gd/" not in k} == changed
-    rows = read_csv(workdir / "results" / "tables" / "simulations.csv")
+    # the new momentum-family jobs are new files (new content, new key); every old job stays
+    # cached as it was, so going back to the old betas reruns nothing
+    assert changed == set(after) - set(before)
+    new_plan = plan(study_config(workdir / preset))
+    assert changed == {f"{j.path}.sims.csv" for j in new_plan.jobs if j.method != "gd"}
+    rows = read_csv(workdir / QUICK_DIR / "tables" / "simulations.csv")
     assert any(r["beta"] == 0.95 for r in rows)
 
 
 def test_adding_a_kappa_reruns_only_that_kappa(workdir):
-    snakemake(workdir, "results/tables/simulations.csv", "--cores", "2", "--configfile", QUICK)
+    snakemake(workdir, SIMS, "--cores", "2", "--configfile", QUICK)
     cfg = yaml.safe_load((workdir / QUICK).read_text())
     preset = edited_preset(workdir, kappas=[*cfg["kappas"], 30])
     before, after, changed = _rerun(workdir, preset)
@@ -117,10 +130,10 @@ def test_adding_a_kappa_reruns_only_that_kappa(workdir):
 
 def test_cores_1_and_2_give_byte_identical_tables(cold, tmp_path):
     one = copy_workflow(tmp_path / "one")
-    snakemake(one, "results/tables/simulations.csv", "--cores", "1", "--configfile", QUICK)
+    snakemake(one, SIMS, "--cores", "1", "--configfile", QUICK)
     for name in ["simulations.csv", "curves.csv"]:
-        a = (one / "results" / "tables" / name).read_bytes()
-        b = (cold / "results" / "tables" / name).read_bytes()
+        a = (one / QUICK_DIR / "tables" / name).read_bytes()
+        b = (cold / QUICK_DIR / "tables" / name).read_bytes()
         assert a == b, name
 
 
@@ -132,7 +145,7 @@ def test_canonical_file_names_for_equal_numbers(workdir):
     b = snakemake(workdir, "-n", "--configfile", preset).stdout
 
     def files(out):
-        return sorted(set(re.findall(r"results/sims/[^\s,]+", out)))
+        return sorted(set(re.findall(r"results/cache/sims/[^\s,]+", out)))
 
     assert files(a) == files(b) and any("kappa_10/" in f for f in files(a))
 
@@ -141,7 +154,7 @@ def test_a_numerics_version_bump_reruns_every_simulation_job(cold, tmp_path):
     # NUMERICS_VERSION is a param of every simulation job: changing it makes them all outdated
     root = tmp_path / "bumped"
     shutil.copytree(cold, root, symlinks=True)
-    target = ("results/tables/simulations.csv", "--configfile", QUICK)
+    target = (SIMS, "--configfile", QUICK)
     assert "Nothing to be done" in _dry_run(root, *target)
     common = root / "workflow" / "rules" / "common.smk"
     text = common.read_text()
@@ -172,20 +185,25 @@ def test_a_corrupt_cached_job_is_refused_then_recomputed(cold, tmp_path):
     # a job file truncated at a line boundary (still valid CSV, three simulations fewer)
     root = tmp_path / "corrupt"
     shutil.copytree(cold, root, symlinks=True)
-    table = root / "results" / "tables" / "simulations.csv"
+    table = root / QUICK_DIR / "tables" / "simulations.csv"
     good = table.read_bytes()
-    job = root / "results" / "sims" / "rosenbrock" / "kappa_100" / "heavy_ball" / "all.sims.csv"
+    spec = next(
+        j for j in plan(study_config(root / QUICK)).jobs
+        if (j.objective, j.kappa, j.method) == ("rosenbrock", 100.0, "heavy_ball")
+    )  # fmt: skip
+    name = f"{SIMS_DIR}/{spec.path}.sims.csv"
+    job = root / name
     lines = job.read_text().splitlines(keepends=True)
     job.write_text("".join(lines[:-3]))
-    target = ("results/tables/simulations.csv", "--cores", "2", "--configfile", QUICK)
+    target = (SIMS, "--cores", "2", "--configfile", QUICK)
     proc = snakemake(root, *target, check=False)
-    out = proc.stdout + proc.stderr + (root / "results" / "logs" / "gather.log").read_text()
+    out = proc.stdout + proc.stderr + (root / QUICK_DIR / "logs" / "gather.log").read_text()
     assert proc.returncode != 0, out
-    assert "results/sims/rosenbrock/kappa_100/heavy_ball/all.sims.csv" in out
+    assert name in out and "rosenbrock/kappa_100/heavy_ball/all-" in name
     assert f"{len(lines) - 4} rows, but its job simulates {len(lines) - 1}" in out
     assert not table.exists()  # never folded in: Snakemake removes a failed job's outputs
     # doing what the message says recomputes that job, and the tables come out as before
     for suffix in ("sims.csv", "curves.csv", "sha256"):
-        job.with_name(f"all.{suffix}").unlink()
+        (root / SIMS_DIR / f"{spec.path}.{suffix}").unlink()
     snakemake(root, *target)
     assert table.read_bytes() == good

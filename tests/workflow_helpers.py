@@ -13,6 +13,8 @@ WORKFLOW_FILES = ["Snakefile", "workflow", "scripts", "config", "report"]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 QUICK = "config/presets/quick.yaml"
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+QUICK_DIR = "results/quick"  # the quick preset's study folder (its `study:` key)
+SIMS_DIR = "results/cache/sims"  # the simulation jobs every study shares
 
 
 def study_config(path: Path) -> dict:

@@ -17,6 +17,9 @@ from .objectives import OBJECTIVES, make_objective
 # Bump when a change to the numerics changes any simulated number: the workflow passes it to
 # every simulation job as a parameter, so a bump reruns them all, deliberately.
 NUMERICS_VERSION = "5"
+# Bump when a study table's columns or their meaning change: studies made under different
+# table versions are not compared (momentumlab.compare refuses, naming both).
+TABLES_VERSION = "1"
 
 __version__ = "0.1.0"
 
@@ -28,6 +31,7 @@ __all__ = [
     "NUMERICS_VERSION",
     "OBJECTIVES",
     "STATUSES",
+    "TABLES_VERSION",
     "SimRecord",
     "get_method",
     "make_objective",

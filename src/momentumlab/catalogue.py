@@ -1,7 +1,7 @@
 """The table catalogue: every table's columns, their types and their documentation, once.
 
-The study writes ten CSV tables (``results/tables/<name>.csv``): ``simulations`` and ``curves``
-(gathered from the simulation jobs), the six statistics tables of
+The study writes ten CSV tables (``results/<study>/tables/<name>.csv``): ``simulations`` and
+``curves`` (gathered from the simulation jobs), the six statistics tables of
 :func:`momentumlab.stats.summarise` (:data:`STATS_TABLES`) and the lecture picture's
 ``trajectories`` and ``landscape``. :data:`TABLES` holds each one's columns in order, with a type
 (``str``, ``int``, ``float`` or ``bool``), whether a cell may be empty, and what it means, as

@@ -39,7 +39,7 @@ from .api import resolve_starts
 from .engine import curve_iterations
 from .errors import ConfigError
 from .methods import METHODS
-from .naming import LABEL_MAX, WILDCARDS, fmt, job_name_problem
+from .naming import LABEL_MAX, STUDY_ALLOWED, WILDCARDS, fmt, job_name_problem, study_problem
 from .objectives import OBJECTIVES, make_objective
 from .study import OBJECTIVE_OPTIONS, Plan, method_alphas, plan
 from .tables import parse
@@ -48,6 +48,7 @@ SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "co
 MAX_VALUES = 100_000  # values in a config, aliases expanded: an alias bomb stops here
 _TINY = 1e-290  # below this, tol * gap_0 is no longer a normal float
 LIMIT_KEYS = ("simulations", "jobs", "job_memory_gb")
+TEXT_KEYS = ("title", "study")  # top-level keys kept as written, never read as numbers
 # words YAML 1.1, YAML 1.2 or the table reader turn into booleans, None or numbers
 RESERVED_LABELS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "nan",
                    "inf", "infinity"}  # fmt: skip
@@ -348,7 +349,7 @@ def coerce_numbers(value, *, top=True):
     """YAML 1.1 reads ``1e-3`` as text; turn number-like text into floats (not the title)."""
     if isinstance(value, dict):
         return {
-            k: v if (top and k == "title") else coerce_numbers(v, top=False)
+            k: v if (top and k in TEXT_KEYS) else coerce_numbers(v, top=False)
             for k, v in value.items()
         }
     if isinstance(value, list):
@@ -407,6 +408,22 @@ def label_problem(label: str) -> str | None:
     if label.lower() in RESERVED_LABELS or not isinstance(parse(label), str):
         return "a word the tables and YAML read back as a boolean, None or a number"
     return None
+
+
+def _study_name_problems(config: dict, sources: list[Path]) -> Iterable[str]:
+    """Fill ``study`` (default: the last config file's stem, else "default") and check that it
+    names a safe folder ``results/<study>/``: before the schema, so the message says where a
+    default name came from."""
+    given = "study" in config
+    if not given:
+        config["study"] = sources[-1].stem if sources else "default"
+    why = study_problem(config["study"])
+    if why:
+        came = "" if given else f" (the default: the name of {_display(sources[-1])})"
+        yield (
+            f"study: {config['study']!r}{came} is {why}; allowed: a study name of "
+            f"{STUDY_ALLOWED}; it names the folder results/<study>/ (set study: in the config)"
+        )
 
 
 def _dim(spec: dict) -> int:
@@ -730,6 +747,10 @@ def load_study(
     if problems:
         raise StudyConfigError(problems)
     config = coerce_numbers(copy.deepcopy(raw))
+    sources = [] if source is None else [source] if isinstance(source, str | Path) else source
+    problems = list(_study_name_problems(config, [Path(p) for p in sources]))
+    if problems:
+        raise StudyConfigError(problems)
     schema = schema if isinstance(schema, dict) else load_schema(schema)
     errors = sorted(
         _validator(schema).iter_errors(config), key=lambda e: list(map(str, e.absolute_path))
@@ -745,15 +766,7 @@ def load_study(
         raise StudyConfigError(problems)
     result = plan(config)
     bad = sorted(
-        {
-            f"{j.path}: {why}"
-            for j in result.jobs
-            if (
-                why := job_name_problem(
-                    objective=j.objective, kappa=fmt(j.kappa), method=j.method, shard=j.shard
-                )
-            )
-        }
+        {f"{j.path}: {why}" for j in result.jobs if (why := job_name_problem(**j.wildcards))}
     )
     if bad:
         raise StudyConfigError(
@@ -769,7 +782,7 @@ def load_study(
 
 def load_file(path: str | Path, *, schema=None) -> Plan:
     """Read one config file strictly and load it, as the workflow would."""
-    return load_study(check_source(path), schema=schema)
+    return load_study(check_source(path), source=path, schema=schema)
 
 
 __all__ = [

@@ -59,7 +59,7 @@ def report(
     figures_dir: str,
     config: dict,
     config_files: list[str],
-    benchmarks_dir: str,
+    benchmarks_dir: list[str],
     benchmark_files: list[str],
     job_outputs: list[str],
     downloads: list[str],

@@ -11,6 +11,7 @@ import itertools
 import math
 import os
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from . import NUMERICS_VERSION, catalogue
 from .api import run_grid
 from .errors import ConfigError
 from .methods import METHODS
-from .naming import job_path, point_shard
+from .naming import job_path, job_wildcards, point_shard
 from .objectives import OBJECTIVES, make_objective
 from .tables import read_csv, write_checksums, write_csv
 
@@ -52,9 +53,16 @@ class JobSpec:
     numerics: str = NUMERICS_VERSION
     shard: str = "all"
 
-    @property
+    @cached_property
     def path(self) -> str:
-        return job_path(self.objective, self.kappa, self.method, self.shard)
+        """Where its outputs live in the shared cache: named by a hash of every parameter (its
+        :meth:`as_params`, the numerics version among them), so a path is one job's content."""
+        return job_path(self.as_params())
+
+    @property
+    def wildcards(self) -> dict[str, str]:
+        """The rule's wildcard values for this job (what :attr:`path` is formatted from)."""
+        return job_wildcards(self.as_params())
 
     @property
     def n_simulations(self) -> int:
@@ -77,6 +85,11 @@ class Plan:
 
     def __post_init__(self):
         self.by_path = {j.path: j for j in self.jobs}
+
+    @property
+    def study(self) -> str:
+        """The study's name (config key ``study``): its outputs go to ``results/<study>/``."""
+        return self.config.get("study", "default")
 
     @property
     def n_simulations(self) -> int:

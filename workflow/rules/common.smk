@@ -9,7 +9,9 @@ from snakemake.exceptions import WorkflowError
 import momentumlab
 from momentumlab.config import StudyConfigError, load_study
 from momentumlab.jobfiles import expectation
-from momentumlab.naming import JOB_PATTERN, WILDCARDS
+from momentumlab.naming import (
+    CACHE_DIR, INDEX_HTML, JOB_PATTERN, MANIFEST, RESULTS_DIR, STUDY_NAME, WILDCARDS, study_dir,
+)
 
 SCHEMA = f"{workflow.basedir}/workflow/schemas/config.schema.yaml"
 ENV = "../envs/momentumlab.yaml"  # relative to the rule files
@@ -25,7 +27,12 @@ JOBS = PLAN.by_path
 NUMERICS = momentumlab.NUMERICS_VERSION
 
 
-SIM_ROOT = "results/sims"
+# Every path the rules write starts with one of two folders (the layout is momentumlab.naming's)
+# STUDY_DIR, this study's own folder results/<study>/ (tables, report, logs, benchmarks,
+# manifest), or CACHE_DIR, the simulation jobs every study shares, named by their content.
+STUDY = PLAN.study
+STUDY_DIR = study_dir(STUDY)
+SIM_ROOT = f"{CACHE_DIR}/sims"
 SIM_OUTPUT = f"{SIM_ROOT}/{JOB_PATTERN}"  # + ".sims.csv" / ".curves.csv" / ".sha256"
 
 

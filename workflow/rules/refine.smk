@@ -9,7 +9,7 @@ from momentumlab.refine import Settings, coarse_search, describe, refined_jobs
 from momentumlab.tables import read_csv
 
 REFINE = Settings.from_config(config)
-SEARCH = "results/refine/round{round}.csv"  # the search table after each round
+SEARCH = f"{STUDY_DIR}/refine/round{{round}}.csv"  # the search table after each round
 REFINED = {}  # path -> job of every refined job planned so far (job_params looks here)
 print(describe(REFINE), file=sys.stderr)
 
@@ -42,7 +42,7 @@ def search_table():
 def refined_job(path):
     """A refined job by its path, from the search tables on disk when not yet planned."""
     if path not in REFINED:
-        for table in sorted(Path("results/refine").glob("round*.csv")):
+        for table in sorted(Path(f"{STUDY_DIR}/refine").glob("round*.csv")):
             REFINED.update((j.path, j) for j in refined_jobs(read_csv(table), PLAN.jobs,
                                                                config["points_per_job"]))  # fmt: skip
     if path not in REFINED:
@@ -63,9 +63,9 @@ checkpoint refine:
         settings=REFINE.as_params(),
         objectives=list(config["objectives"]),
     log:
-        "results/logs/refine/round{round}.log",
+        f"{STUDY_DIR}/logs/refine/round{{round}}.log",
     benchmark:
-        "results/benchmarks/refine/round{round}.tsv"
+        f"{STUDY_DIR}/benchmarks/refine/round{{round}}.tsv"
     conda:
         ENV
     script:

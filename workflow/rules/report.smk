@@ -13,20 +13,22 @@ from momentumlab.report.jobs import (
     report_caption,
 )
 
+BENCHMARK_ROOTS = [f"{STUDY_DIR}/benchmarks", f"{CACHE_DIR}/benchmarks"]
+
 
 rule lecture:
     output:
-        trajectories="results/tables/trajectories.csv",
-        landscape="results/tables/landscape.csv",
+        trajectories=f"{STUDY_DIR}/tables/trajectories.csv",
+        landscape=f"{STUDY_DIR}/tables/landscape.csv",
     params:
         settings=config["lecture"],
         objective_types=sorted({spec["type"] for spec in config["objectives"].values()}),
         tol=config["tol"],
         numerics=NUMERICS,
     log:
-        "results/logs/lecture.log",
+        f"{STUDY_DIR}/logs/lecture.log",
     benchmark:
-        "results/benchmarks/lecture.tsv"
+        f"{STUDY_DIR}/benchmarks/lecture.tsv"
     conda:
         ENV
     script:
@@ -35,15 +37,15 @@ rule lecture:
 
 rule study_figure:
     input:
-        lambda w: expand("results/tables/{name}.csv", name=STUDY_FIGURES[w.kind]),
+        lambda w: expand(f"{STUDY_DIR}/tables/{{name}}.csv", name=STUDY_FIGURES[w.kind]),
     output:
         png=report(
-            "results/report/figures/{kind}.png",
+            f"{STUDY_DIR}/report/figures/{{kind}}.png",
             category="Figures",
             subcategory="Across objectives",
             caption="../../report/figures.rst",
         ),
-        meta="results/report/figures/{kind}.json",
+        meta=f"{STUDY_DIR}/report/figures/{{kind}}.json",
     wildcard_constraints:
         kind="|".join(STUDY_FIGURES),
     params:
@@ -51,9 +53,9 @@ rule study_figure:
         objectives=list(config["objectives"]),
         caption=lambda w: report_caption(w.kind),
     log:
-        "results/logs/figures/{kind}.log",
+        f"{STUDY_DIR}/logs/figures/{{kind}}.log",
     benchmark:
-        "results/benchmarks/figures/{kind}.tsv"
+        f"{STUDY_DIR}/benchmarks/figures/{{kind}}.tsv"
     conda:
         ENV
     script:
@@ -62,15 +64,15 @@ rule study_figure:
 
 rule objective_figure:
     input:
-        lambda w: expand("results/tables/{name}.csv", name=OBJECTIVE_FIGURES[w.kind]),
+        lambda w: expand(f"{STUDY_DIR}/tables/{{name}}.csv", name=OBJECTIVE_FIGURES[w.kind]),
     output:
         png=report(
-            "results/report/figures/{kind}-{objective}.png",
+            f"{STUDY_DIR}/report/figures/{{kind}}-{{objective}}.png",
             category="Figures",
             subcategory="{objective}",
             caption="../../report/figures.rst",
         ),
-        meta="results/report/figures/{kind}-{objective}.json",
+        meta=f"{STUDY_DIR}/report/figures/{{kind}}-{{objective}}.json",
     wildcard_constraints:
         kind="|".join(OBJECTIVE_FIGURES),
         objective="|".join(map(re.escape, config["objectives"])),
@@ -79,9 +81,9 @@ rule objective_figure:
         objectives=lambda w: [w.objective],
         caption=lambda w: report_caption(w.kind, w.objective),
     log:
-        "results/logs/figures/{kind}-{objective}.log",
+        f"{STUDY_DIR}/logs/figures/{{kind}}-{{objective}}.log",
     benchmark:
-        "results/benchmarks/figures/{kind}-{objective}.tsv"
+        f"{STUDY_DIR}/benchmarks/figures/{{kind}}-{{objective}}.tsv"
     conda:
         ENV
     script:
@@ -90,9 +92,9 @@ rule objective_figure:
 
 rule report:
     input:
-        tables=expand("results/tables/{name}.csv", name=STATS_TABLES),
+        tables=expand(f"{STUDY_DIR}/tables/{{name}}.csv", name=STATS_TABLES),
         figures=expand(
-            "results/report/figures/{name}.{ext}",
+            f"{STUDY_DIR}/report/figures/{{name}}.{{ext}}",
             name=figure_names(config["objectives"]),
             ext=["json", "png"],
         ),
@@ -101,19 +103,20 @@ rule report:
                    "report/templates/explorer.js", "report/templates/explorer.css"],
         jobs=lambda w: study_outputs("sims.csv"),  # coarse + refined (refine.smk)
         benchmarks=lambda w: benchmark_files(
-            "results/benchmarks", [j.path for j in study_jobs()], config["objectives"]
+            *BENCHMARK_ROOTS, [j.path for j in study_jobs()], config["objectives"]
         ),
     output:
-        html="results/report/index.html",
-        downloads=expand("results/report/tables/{name}.csv", name=REPORT_DOWNLOADS),
+        html=f"{STUDY_DIR}/report/index.html",
+        downloads=expand(f"{STUDY_DIR}/report/tables/{{name}}.csv", name=REPORT_DOWNLOADS),
     params:
         config=config,
         config_files=CONFIG_FILES,
         downloads=REPORT_DOWNLOADS,
+        benchmark_roots=BENCHMARK_ROOTS,
     log:
-        "results/logs/report.log",
+        f"{STUDY_DIR}/logs/report.log",
     benchmark:
-        "results/benchmarks/report.tsv"
+        f"{STUDY_DIR}/benchmarks/report.tsv"
     conda:
         ENV
     script:

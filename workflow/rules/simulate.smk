@@ -10,9 +10,9 @@ rule simulate:
         job=job_params,
         numerics=NUMERICS,
     log:
-        f"results/logs/simulate/{JOB_PATTERN}.log",
+        f"{CACHE_DIR}/logs/simulate/{JOB_PATTERN}.log",
     benchmark:
-        f"results/benchmarks/simulate/{JOB_PATTERN}.tsv"
+        f"{CACHE_DIR}/benchmarks/simulate/{JOB_PATTERN}.tsv"
     conda:
         ENV
     script:
@@ -27,14 +27,14 @@ rule gather:
         sums=lambda w: study_outputs("sha256"),
         search=search_table(),
     output:
-        sims="results/tables/simulations.csv",
-        curves="results/tables/curves.csv",
+        sims=f"{STUDY_DIR}/tables/simulations.csv",
+        curves=f"{STUDY_DIR}/tables/curves.csv",
     params:
         jobs=lambda w: [expectation(job) for job in study_jobs()],
     log:
-        "results/logs/gather.log",
+        f"{STUDY_DIR}/logs/gather.log",
     benchmark:
-        "results/benchmarks/gather.tsv"
+        f"{STUDY_DIR}/benchmarks/gather.tsv"
     conda:
         ENV
     script:

@@ -8,7 +8,7 @@ Networking is shut off (a dead proxy and a host resolver that maps every name to
 report that tried to fetch anything would show up as a failed request and a console error.
 
 >>> with Browser() as b:                                     # doctest: +SKIP
-...     page = b.open("results/report/index.html")
+...     page = b.open("results/default/report/index.html")
 ...     page.errors, page.timing["load_ms"]
 """
 

@@ -75,11 +75,12 @@ def figure_names(objectives) -> list[str]:
     return names + [figure_name(k, o) for o in objectives for k in OBJECTIVE_FIGURES]
 
 
-def benchmark_files(root: str, job_paths, objectives) -> list[str]:
-    """The benchmark file of every job the report depends on (its run times, as inputs)."""
-    names = [f"simulate/{path}" for path in job_paths] + ["gather", "summarise", "lecture"]
-    names += [f"figures/{name}" for name in figure_names(objectives)]
-    return [f"{root}/{name}.tsv" for name in names]
+def benchmark_files(root: str, cache_root: str, job_paths, objectives) -> list[str]:
+    """The benchmark file of every job the report depends on (its run times, as inputs): the
+    study's own jobs under ``root``, its simulation jobs under the shared ``cache_root``."""
+    names = ["gather", "summarise", "lecture"] + [f"figures/{n}" for n in figure_names(objectives)]
+    sims = [f"{cache_root}/simulate/{path}.tsv" for path in job_paths]
+    return sims + [f"{root}/{name}.tsv" for name in names]
 
 
 def figure_settings(config: dict, objective: str | None = None) -> dict:

@@ -68,20 +68,33 @@ def now_utc() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def benchmark_summary(benchmarks_dir: str | Path | None, files=None) -> list[dict]:
+def benchmark_summary(benchmarks_dir, files=None) -> list[dict]:
     """Per rule: benchmark files, total and mean wall seconds, peak RSS (MB).
 
     Snakemake ``benchmark:`` files are TSVs with a header ``s  h:m:s  max_rss  ...``. The rule is
     the first folder under ``benchmarks_dir`` (``simulate/quad2d/...tsv`` -> simulate) or the file
     name for files at the top (``gather.tsv`` -> gather). Repeated measurements all count.
-    ``files``: read exactly these (a rule's declared inputs) rather than every file found.
+    ``benchmarks_dir`` may be a list of folders (a study's own and the shared job cache's); each
+    file counts under the first that holds it. ``files``: read exactly these (a rule's declared
+    inputs) rather than every file found.
     """
-    if not benchmarks_dir or (files is None and not Path(benchmarks_dir).is_dir()):
+    if not benchmarks_dir:
         return []
-    root = Path(benchmarks_dir)
+    many = isinstance(benchmarks_dir, list | tuple)
+    roots = [Path(d) for d in (benchmarks_dir if many else [benchmarks_dir])]
+    if files is None:
+        roots = [r for r in roots if r.is_dir()]
+        if not roots:
+            return []
     rules: dict[str, dict] = {}
-    paths = sorted(root.rglob("*.tsv")) if files is None else sorted(map(Path, files))
+    if files is None:
+        paths = sorted({p for r in roots for p in r.rglob("*.tsv")})
+    else:
+        paths = sorted(map(Path, files))
     for path in paths:
+        root = next((r for r in roots if path.is_relative_to(r)), None)
+        if root is None:
+            continue
         rel = path.relative_to(root)
         rule = rel.parts[0] if len(rel.parts) > 1 else path.stem
         r = rules.setdefault(rule, {"rule": rule, "jobs": 0, "runs": 0, "total_s": 0.0, "rss": []})
