@@ -33,11 +33,11 @@ from momentumlab.lecture import (
     cases_from_config,
     lecture_tables,
 )
-from momentumlab.report import build_context, build_report, fmt, make_env, provenance, render
+from momentumlab.report import build_context, build_report, fmt, make_env, provenance
 from momentumlab.report.data import TABLES
 from momentumlab.report.figures import KIND_CAPTIONS, PPI, min_font_px, theory_speedup
 from momentumlab.report.jobs import figure_settings, read_figure, report_caption
-from momentumlab.report.render import _copy_downloads
+from momentumlab.report.render import _copy_downloads, render
 from momentumlab.study import CURVE_COLUMNS, plan, simulate_job
 from momentumlab.tables import read_csv, write_csv
 

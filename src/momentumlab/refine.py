@@ -48,7 +48,6 @@ from .api import to_absolute
 from .engine import CONVERGED
 from .methods import METHODS
 from .naming import fmt, point_shard
-from .stats import censored_quantile
 from .study import JobSpec, ema_alpha, shards
 from .tables import read_csv
 
@@ -378,6 +377,8 @@ def chain_ranking(cells: _Cells, absolute: list[tuple[float, float]], train: np.
         where.setdefault(cells.index[p], i)
     T = cells.X[sorted(where)][:, train]
     ok = np.all(np.isfinite(T), axis=1)
+    from .stats import censored_quantile  # scipy loads only when a round runs
+
     med = censored_quantile(T, 0.5)
     mean = T.mean(axis=1)
     order = sorted(np.nonzero(ok)[0], key=lambda i: (med[i], mean[i], i))

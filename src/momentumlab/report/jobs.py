@@ -12,9 +12,12 @@ import base64
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import figures
 from .data import load_tables
+
+if TYPE_CHECKING:
+    from .figures import Fig
 
 # kind -> the tables it reads; study-wide figures, then one per objective
 STUDY_FIGURES = {
@@ -61,6 +64,8 @@ WHAT = {
 def report_caption(kind: str, objective: str | None = None) -> str:
     """One caption per figure for ``snakemake --report``: what it shows and how to read it."""
     where = f" Objective: {objective}." if objective else ""
+    from . import figures  # matplotlib loads only when a figure is drawn or described
+
     return f"{WHAT[kind]}{where} {figures.KIND_CAPTIONS.get(kind, '')}".strip()
 
 
@@ -107,6 +112,8 @@ def draw(kind: str, objective: str | None, tables: dict, config: dict, objective
     if needs is None:
         raise ValueError(f"unknown figure kind {kind!r}")
     t = {name: tables.get(name, []) for name in needs}
+    from . import figures
+
     if kind == "hero":
         return figures.hero_figure(t["comparisons"], objectives, config)
     if kind == "lecture":
@@ -131,7 +138,7 @@ def write_figure(fig, png: str | os.PathLike, meta: str | os.PathLike) -> None:
     Path(meta).write_text(json.dumps(desc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
-def read_figure(meta: str | os.PathLike) -> figures.Fig | None:
+def read_figure(meta: str | os.PathLike) -> Fig | None:
     """The figure a figure job wrote (``<name>.json`` beside ``<name>.png``), or None."""
     meta = Path(meta)
     desc = json.loads(meta.read_text(encoding="utf-8"))
@@ -139,6 +146,8 @@ def read_figure(meta: str | os.PathLike) -> figures.Fig | None:
         return None
     data = meta.with_suffix(".png").read_bytes()
     src = "data:image/png;base64," + base64.b64encode(data).decode()
+    from . import figures
+
     return figures.Fig(src=src, **desc)
 
 
