@@ -52,7 +52,6 @@ from .study import JobSpec, ema_alpha, shards
 from .tables import read_csv
 
 SEARCH_COLUMNS = catalogue.columns("search")  # the search table (the catalogue's)
-SEARCH_DOCS = catalogue.docs("search")
 DEFAULT_STEP = math.log(2.0)  # a side with no neighbour on either side extends by factors of 2
 ALPHA_DIGITS, GAP_DIGITS = 5, 4  # significant digits of proposed alphas and of 1 - beta
 
