@@ -402,6 +402,39 @@ CASES += [
         ),
         ("limits.jobs: the study needs 8,004,000 simulation jobs, more than the limit 20,000",),
     ),
+    # the refinement counts at its upper bound: 4 (objective, kappa) x 3 rounds x 2 chains x
+    # (15 gd + 105 momentum + 105 heavy_ball) new points x 4 seeds = 21,600 refined simulations
+    Case(
+        "refinement-above-the-simulation-limit",
+        lambda c: c.update(
+            refine={"rounds": 3, "points": 2, "centres": 3}, limits={"simulations": 10_000}
+        ),
+        (
+            "limits.simulations: the study needs 448 coarse simulations plus at most 21,600 "
+            "refined ones (an upper bound), 22,048 in all, more than the limit 10,000",
+            "refine.rounds <= 1; refine.points <= 1; refine.centres <= 1",
+            "refine.enabled: false",
+            "a larger limits.simulations",
+        ),
+    ),  # fmt: skip
+    Case(
+        "refinement-above-the-job-limit",
+        lambda c: c.update(refine={"rounds": 3}, limits={"jobs": 20}),
+        (
+            "limits.jobs: the study needs 12 coarse simulation jobs plus at most 36 refined ones",
+            "refine.rounds <= 0; no refine.points in [1, 5]; no refine.centres in [1, 10]",
+            "a larger limits.jobs",
+        ),
+    ),
+    Case(
+        "refined-jobs-above-the-memory-limit",  # a round's points may outnumber the coarse grid
+        lambda c: c.update(refine={"points": 5, "centres": 10}, limits={"job_memory_gb": 0.005}),
+        (
+            "limits.job_memory_gb: the study needs 0.0205 GB of memory for its largest job (a "
+            "refined job, at the refinement's upper bound), more than the limit 0.005",
+            "refine.rounds <= 0; refine.points <= 1; refine.centres <= 2",
+        ),
+    ),  # fmt: skip
     # 9. the rest
     Case(
         "logistic-fewer-samples-than-features",
@@ -603,6 +636,28 @@ def test_raising_a_limit_lets_a_large_study_through():
         load_study(cfg)
     plan = load_study({**cfg, "limits": {"simulations": 10**12, "job_memory_gb": 10**5}})
     assert plan.n_simulations == 448 // 4 * 10**9
+
+
+def test_the_plan_counts_the_refinement_at_its_upper_bound():
+    refined = {**copy.deepcopy(QUICK_CFG), "refine": {"rounds": 3, "points": 2, "centres": 3}}
+    off = load_study(copy.deepcopy(QUICK_CFG))
+    on = load_study(refined)
+    assert off.size["refined"]["simulations"] == 0
+    assert off.describe().startswith("Study plan: 448 simulations in 12 jobs;")
+    assert on.n_simulations == off.n_simulations == on.size["simulations"] == 448
+    assert on.size["refined"]["simulations"] == 21_600
+    assert on.size["total_simulations"] == 22_048
+    assert on.size["refined"]["jobs"] == 36  # 12 (objective, kappa, method) x 3 rounds
+    assert (
+        "448 coarse simulations in 12 jobs, then at most 21,600 refined simulations in at most "
+        "36 jobs (an upper bound" in on.describe()
+    ), on.describe()
+    # the limit holds the sum: at it the study loads, one below it is refused
+    load_study({**copy.deepcopy(refined), "limits": {"simulations": 22_048}})
+    with pytest.raises(StudyConfigError, match="limits.simulations"):
+        load_study({**copy.deepcopy(refined), "limits": {"simulations": 22_047}})
+    # the same limit with the refinement off: the coarse grid alone fits
+    load_study({**copy.deepcopy(QUICK_CFG), "limits": {"simulations": 448}})
 
 
 def test_every_planned_job_fully_matches_the_rules_wildcards():
