@@ -660,6 +660,28 @@ def test_the_plan_counts_the_refinement_at_its_upper_bound():
     load_study({**copy.deepcopy(QUICK_CFG), "limits": {"simulations": 448}})
 
 
+def test_the_manifest_records_the_plans_size_and_what_ran(tmp_path):
+    from momentumlab.studies import planned_size
+
+    cfg = {**copy.deepcopy(QUICK_CFG), "refine": {"rounds": 3, "points": 2, "centres": 3}}
+    config = load_study(cfg).config
+    assert planned_size(config, tmp_path)["simulations"] is None  # no table: nothing ran
+    (tmp_path / "simulations.csv").write_text("objective,seed\nq,0\nq,1\nq,2\n")
+    assert planned_size(config, tmp_path) == {
+        "coarse_simulations": 448, "coarse_jobs": 12, "refined_simulations_at_most": 21_600,
+        "refined_jobs_at_most": 36, "simulations": 3,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name", ["config.yaml", *sorted(p.name for p in (ROOT / "config" / "presets").glob("*.yaml"))]
+)
+def test_every_shipped_config_fits_its_limits_with_the_refinements_bound(name):
+    path = ROOT / "config" / ("" if name == "config.yaml" else "presets") / name
+    plan = ml.config.load_file(path)
+    assert plan.size["total_simulations"] <= plan.config["limits"]["simulations"]
+
+
 def test_every_planned_job_fully_matches_the_rules_wildcards():
     plan = load_study(load_configfile(str(ROOT / "config" / "config.yaml")))
     for job in plan.jobs:
