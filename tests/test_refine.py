@@ -12,7 +12,7 @@ import pytest
 from workflow_helpers import QUICK, ROOT, copy_workflow, snakemake, study_config
 
 from momentumlab import refine, stats, theory
-from momentumlab.study import plan, simulate_job
+from momentumlab.study import method_points, plan, simulate_job
 from momentumlab.tables import read_csv
 
 QUICK_CFG = study_config(ROOT / QUICK)
@@ -207,6 +207,22 @@ def test_the_refinement_stays_within_the_plans_upper_bound(kappas, settings):
     assert 0 < refined <= bound["simulations"]
     assert len(done) - len(p.jobs) <= bound["jobs"]
     assert bound["simulations"] <= 4 * refined, (bound["simulations"], refined)
+
+
+def test_ema_in_effective_steps_proposes_like_heavy_ball_on_the_default_grid():
+    # an EMA point's u = log(step / (1 - beta)) + log(1 - beta) carries the 12-digit rounding
+    # of its alpha: one step at nine betas must stay one value of the axis (it once made nine
+    # near-equal values, and a centre's nearest neighbour was itself: no proposals on that side)
+    cfg = study_config(ROOT / "config" / "config.yaml")
+    hb_pts = [tuple(p) for p in method_points(cfg, "heavy_ball")]
+    ema_pts = [tuple(p) for p in method_points(cfg, "momentum")]
+    hb, ema = _geo("heavy_ball", coarse=hb_pts), _geo("momentum", coarse=ema_pts, effective=True)
+    assert [len(a) for a in refine._axes(ema, ema_pts)] == [12, 9]
+    for (a, b), (ea, _) in list(zip(hb_pts, ema_pts, strict=True))[::7]:
+        got_hb = refine.propose(hb, hb_pts, (a, b), 2)
+        got_ema = refine.propose(ema, ema_pts, (ea, b), 2)
+        assert sorted((float(f"{x * (1 - y):.5g}"), y) for x, y in got_ema) == got_hb, (a, b)
+        assert refine.edge_of(ema, ema_pts, (ea, b)) == refine.edge_of(hb, hb_pts, (a, b))
 
 
 # --------------------------------------------------------------------------- determinism

@@ -54,6 +54,9 @@ from .tables import read_csv
 SEARCH_COLUMNS = catalogue.columns("search")  # the search table (the catalogue's)
 DEFAULT_STEP = math.log(2.0)  # a side with no neighbour on either side extends by factors of 2
 ALPHA_DIGITS, GAP_DIGITS = 5, 4  # significant digits of proposed alphas and of 1 - beta
+# search coordinates closer than this are one value: an EMA point's u = log(alpha) + log(1 - beta)
+# carries alpha's 12-digit rounding (~1e-12), far below the 5-digit grid (~1e-5)
+SAME = 1e-9
 
 # why a best point may stay on an edge of what was searched
 STABILITY = "stability boundary"
@@ -272,8 +275,8 @@ def side(geo: Geometry, values: np.ndarray, b: tuple, axis: int, sign: int, n: i
     is True when no searched value lies beyond ``b`` on this side; reason says what stops the
     search there (:data:`STABILITY`, :data:`BETA_ZERO`, :data:`EXTEND`) or is None."""
     x = b[axis]
-    beyond = values[values * sign > x * sign + 1e-12]
-    other = values[values * sign < x * sign - 1e-12]
+    beyond = values[values * sign > x * sign + SAME]
+    other = values[values * sign < x * sign - SAME]
     edge = beyond.size == 0
     reason = None
     if not edge:
@@ -298,9 +301,19 @@ def side(geo: Geometry, values: np.ndarray, b: tuple, axis: int, sign: int, n: i
     return [x + (end - x) * j / steps for j in range(1, take + 1)], edge, reason
 
 
+def _distinct(values) -> np.ndarray:
+    """Sorted values, those within :data:`SAME` of a smaller one dropped (one value each)."""
+    out, last = [], -math.inf
+    for x in np.sort(np.asarray(values, dtype=float)):
+        if x - last > SAME:
+            out.append(x)
+            last = x
+    return np.array(out)
+
+
 def _axes(geo: Geometry, points) -> tuple[np.ndarray, np.ndarray]:
-    uv = np.round([geo.uv(p) for p in points], 12)
-    return np.unique(uv[:, 0]), np.unique(uv[:, 1])
+    uv = np.array([geo.uv(p) for p in points])
+    return _distinct(uv[:, 0]), _distinct(uv[:, 1])
 
 
 def propose(geo: Geometry, searched: list[tuple[float, float]], best: tuple[float, float], n: int):
