@@ -755,6 +755,7 @@ E2E = {
     "kappas-inf": "a kappa whose job name would match no rule",
     "label-on": "a label that is not text",
     "seeds-1e9": "a study above the size limit",
+    "refinement-above-the-simulation-limit": "a refinement whose upper bound breaks a limit",
     "duplicate-tol": "a duplicate key",
     "study-with-a-slash": "a study name that is not a safe folder",
 }
