@@ -31,6 +31,11 @@ censored at that cap whose median could still be <= the best fully converged med
 with censored runs counted at the cap, a lower bound) is rerun with the full max_iter. A cell
 censored at the cap and not rerun has a median above the dense best at any budget, so the dense
 best is exactly that of the full budget. It prints figures; it asserts nothing.
+
+Measured (2 shared cores, nice -n 19, 2026-12): the in-process refinement of quad2d + quad50d
+(40 coarse + 120 refined jobs, 110,724 simulations) 147 CPU s, the dense grids (301 points per
+gd row, 3,491 to 5,321 per momentum-method row, 12 seeds each) about 200 CPU s; every row within
+5%, worst ratio 1.019 (quad2d, kappa 1000, nesterov: 159 against 156).
 """
 
 from __future__ import annotations
