@@ -9,10 +9,11 @@ import random
 
 import numpy as np
 import pytest
+import yaml
 from workflow_helpers import QUICK, ROOT, copy_workflow, snakemake, study_config
 
 from momentumlab import refine, stats, theory
-from momentumlab.study import method_points, plan, simulate_job
+from momentumlab.study import ema_alpha, plan, simulate_job
 from momentumlab.tables import read_csv
 
 QUICK_CFG = study_config(ROOT / QUICK)
@@ -100,9 +101,10 @@ def test_the_ranking_is_the_statistics_selection():
         X[rng.random(X.shape) < 0.1] = math.inf
         cells = refine._Cells.__new__(refine._Cells)
         cells.X, cells.index = X, {(float(i), 0.0): i for i in range(7)}
+        cells.ranks = rng.permutation(7)  # any tie order: the two must agree on it
         train = np.array([1, 3, 5])
         got = refine.chain_best(cells, [(float(i), 0.0) for i in range(7)], train)
-        want = int(stats.select_columns(X[:, None, :], train)[0])
+        want = int(stats.select_columns(X[:, None, :], train, None, cells.ranks)[0])
         assert (got[0] if got else -1) == want
 
 
@@ -209,20 +211,21 @@ def test_the_refinement_stays_within_the_plans_upper_bound(kappas, settings):
     assert bound["simulations"] <= 4 * refined, (bound["simulations"], refined)
 
 
-def test_ema_in_effective_steps_proposes_like_heavy_ball_on_the_default_grid():
-    # an EMA point's u = log(step / (1 - beta)) + log(1 - beta) carries the 12-digit rounding
-    # of its alpha: one step at nine betas must stay one value of the axis (it once made nine
-    # near-equal values, and a centre's nearest neighbour was itself: no proposals on that side)
-    cfg = study_config(ROOT / "config" / "config.yaml")
-    hb_pts = [tuple(p) for p in method_points(cfg, "heavy_ball")]
-    ema_pts = [tuple(p) for p in method_points(cfg, "momentum")]
-    hb, ema = _geo("heavy_ball", coarse=hb_pts), _geo("momentum", coarse=ema_pts, effective=True)
-    assert [len(a) for a in refine._axes(ema, ema_pts)] == [12, 9]
-    for (a, b), (ea, _) in list(zip(hb_pts, ema_pts, strict=True))[::7]:
-        got_hb = refine.propose(hb, hb_pts, (a, b), 2)
-        got_ema = refine.propose(ema, ema_pts, (ea, b), 2)
-        assert sorted((float(f"{x * (1 - y):.5g}"), y) for x, y in got_ema) == got_hb, (a, b)
-        assert refine.edge_of(ema, ema_pts, (ea, b)) == refine.edge_of(hb, hb_pts, (a, b))
+def test_ema_searches_like_heavy_ball_on_the_default_grid():
+    """The EMA alphas the plan runs are step / (1 - beta) to 12 digits (study.ema_alpha), so one
+    step's coordinate differs by ~1e-12 across betas; it is still one value of the axis, and
+    around every coarse point of the default config both methods propose the same steps."""
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    grid = [(float(a), float(b)) for a in cfg["alphas"]["heavy_ball"] for b in cfg["betas"]]
+    egrid = [(ema_alpha(a, b), b) for a, b in grid]
+    for kappa in (100.0, 1e4):
+        hb = _geo("heavy_ball", kappa, coarse=grid)
+        ema = _geo("momentum", kappa, coarse=egrid, effective=True)
+        for (a, b), e in zip(grid, egrid, strict=True):
+            got_hb = refine.propose(hb, grid, (a, b), 2)
+            got_ema = refine.propose(ema, egrid, e, 2)
+            assert sorted((float(f"{x * (1 - y):.9g}"), y) for x, y in got_ema) == got_hb
+            assert refine.edge_of(hb, grid, (a, b)) == refine.edge_of(ema, egrid, e)
 
 
 # --------------------------------------------------------------------------- determinism
