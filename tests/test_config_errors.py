@@ -656,6 +656,12 @@ def test_the_plan_counts_the_refinement_at_its_upper_bound():
     load_study({**copy.deepcopy(refined), "limits": {"simulations": 22_048}})
     with pytest.raises(StudyConfigError, match="limits.simulations"):
         load_study({**copy.deepcopy(refined), "limits": {"simulations": 22_047}})
+    # cut by points_per_job: a round's 30 (gd) or 210 new points at most make 6 or 42 jobs
+    cut = load_study({**copy.deepcopy(refined), "points_per_job": 5})
+    assert cut.size["jobs"] == len(cut.jobs) == 4 * (1 + 3 + 3)
+    assert cut.size["refined"]["jobs"] == 4 * 3 * (6 + 42 + 42)
+    assert cut.size["largest"] == {"simulations": 20, "memory": cut.size["largest"]["memory"],
+                                   "refined": False}  # fmt: skip
     # the same limit with the refinement off: the coarse grid alone fits
     load_study({**copy.deepcopy(QUICK_CFG), "limits": {"simulations": 448}})
 

@@ -653,6 +653,13 @@ def refine_bound(config: dict) -> dict:
     }  # fmt: skip
 
 
+def _n_jobs(points: int, ppj) -> int:
+    """How many jobs ``points`` points make, cut by ``points_per_job`` (as ``study.shards``)."""
+    if not points:
+        return 0
+    return 1 if ppj == "all" else math.ceil(points / min(ppj, points))
+
+
 def study_size(config: dict) -> dict:
     """Simulations, jobs, the largest job and a worst-case time, counted without planning: the
     coarse grid's exactly (``simulations``, ``jobs``), the refinement's as an upper bound
@@ -663,7 +670,7 @@ def study_size(config: dict) -> dict:
     runs_per_point = 1 if isinstance(config["start"], list) else config["seeds"]
     bound = refine_bound(config)
     sims = jobs = r_sims = r_jobs = 0
-    largest = {"simulations": 0, "memory": 0.0}
+    largest = {r: {"simulations": 0, "memory": 0.0} for r in (False, True)}  # refined?
     seconds = 0.0  # the worst case: every run to its budget
     for spec in config["objectives"].values():
         n_kappas = len(spec.get("kappas", config["kappas"]))
@@ -675,22 +682,22 @@ def study_size(config: dict) -> dict:
                 len(config["betas"]) if METHODS[m].takes("beta") else 1
             )
             per_round = bound["chains"] * bound["per_chain_round"][m]  # new points, at most
-            refined = bound["rounds"] * per_round if per_round else 0
+            refined = bound["rounds"] * per_round
             sims += n_kappas * points * runs_per_point
             r_sims += n_kappas * refined * runs_per_point
-            for n, k in ((points, 1), (per_round, bound["rounds"])):
-                if not n or not k:
-                    continue
-                per_job = n if ppj == "all" else min(ppj, n)
-                if n is points:
-                    jobs += n_kappas * math.ceil(n / per_job)
-                else:
-                    r_jobs += n_kappas * k * math.ceil(n / per_job)
-                runs = per_job * runs_per_point
+            jobs += n_kappas * _n_jobs(points, ppj)
+            sizes = [(points, False)]  # a job's points: the coarse grid's, a refined round's
+            if bound["rounds"]:
+                r_jobs += n_kappas * bound["rounds"] * _n_jobs(per_round, ppj)
+                sizes.append((per_round, True))
+            for n, is_refined in sizes:
+                runs = (n if ppj == "all" else min(ppj, n)) * runs_per_point
                 mem = _job_memory(spec, runs, config["curve_points"], max_iter)
-                if mem > largest["memory"]:
-                    largest = {"simulations": runs, "memory": mem, "refined": n is not points}
+                if mem > largest[is_refined]["memory"]:
+                    largest[is_refined] = {"simulations": runs, "memory": mem}
             seconds += n_kappas * (points + refined) * runs_per_point * max_iter * cost
+    refined_larger = largest[True]["memory"] > largest[False]["memory"]
+    largest = {**largest[refined_larger], "refined": refined_larger}
     return {
         "simulations": sims, "jobs": jobs, "largest": largest, "worst_seconds": seconds,
         "refined": {"simulations": r_sims, "jobs": r_jobs, **bound},
