@@ -133,7 +133,7 @@ def dense_best(job) -> dict:
         conv = bool(np.all(np.isfinite(X[i])))
         cells.append({"median_iter": float(stats.censored_quantile(X[i], 0.5)),
                       "mean_iter": float(X[i].mean()) if conv else None, "all_converged": conv,
-                      "alpha_L": a_L, "beta": beta,
+                      "method": job.method, "alpha_L": a_L, "beta": beta,
                       "alpha": a_L / obj.L})  # fmt: skip
     b = stats.select_best(cells)
     return {"points": len(pts), "cap": cap, "reruns": reruns, **(b or {"median_iter": None})}
