@@ -33,9 +33,10 @@ censored at the cap and not rerun has a median above the dense best at any budge
 best is exactly that of the full budget. It prints figures; it asserts nothing.
 
 Measured (2 shared cores, nice -n 19, 2026-12): the in-process refinement of quad2d + quad50d
-(40 coarse + 120 refined jobs, 110,724 simulations) 147 CPU s, the dense grids (301 points per
-gd row, 3,491 to 5,321 per momentum-method row, 12 seeds each) about 200 CPU s; every row within
-5%, worst ratio 1.019 (quad2d, kappa 1000, nesterov: 159 against 156).
+(40 coarse + 120 refined jobs, 110,724 simulations) 150-200 CPU s, the dense grids (301 points
+per gd row, 3,491 to 5,321 per momentum-method row, 12 seeds each) 200-300 CPU s: 6-8.5
+CPU-minutes in all; every row within 5%, worst ratio 1.019 (quad2d, kappa 1000, nesterov: 159
+against 156).
 """
 
 from __future__ import annotations
