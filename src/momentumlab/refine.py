@@ -49,7 +49,6 @@ from .engine import CONVERGED
 from .methods import METHODS
 from .naming import fmt, point_shard
 from .study import JobSpec, ema_alpha, shards
-from .tables import read_csv
 
 SEARCH_COLUMNS = catalogue.columns("search")  # the search table (the catalogue's)
 DEFAULT_STEP = math.log(2.0)  # a side with no neighbour on either side extends by factors of 2
@@ -496,12 +495,13 @@ def run_round(
     objectives: list[str],
     out: str,
 ) -> int:
-    """Checkpoint ``refine``: the search table of round ``round_`` -> ``out``; returns the
-    number of new points."""
+    """One objective's checkpoint ``refine`` (:func:`momentumlab.pipeline.refine_round`, which
+    checks the job files first): the search table of round ``round_`` -> ``out``; returns the
+    number of new points. Both tables are read typed (:func:`momentumlab.catalogue.read`)."""
     from .tables import write_csv
 
-    search = read_csv(previous) if previous else list(coarse or [])
-    rows = [r for path in sims for r in read_csv(path)]
+    search = catalogue.read(previous, "search") if previous else list(coarse or [])
+    rows = [r for path in sims for r in catalogue.read(path, "simulations")]
     table = refine_round(int(round_), search, rows, Settings(**settings), objectives)
     write_csv(out, table, SEARCH_COLUMNS)
     return sum(1 for r in table if int(r["round"]) == int(round_) and _truth(r["new"]))
