@@ -58,6 +58,15 @@ def search_table(objective):
     return [SEARCH.format(objective=objective, round=REFINE.rounds)] if REFINE.rounds else []
 
 
+def search_tables():
+    """Every objective's search table of every round, objective by objective. Asked through
+    the final rounds' checkpoints first, as study_jobs() asks them, so that a rule whose params
+    plan from them (rule combine) is judged once they are known, never on a first guess."""
+    for o in OBJECTIVES if ROUNDS else []:
+        checkpoints.refine.get(objective=o, round=str(REFINE.rounds))
+    return [SEARCH.format(objective=o, round=r) for o in OBJECTIVES for r in ROUNDS]
+
+
 def refined_job(path):
     """A refined job by its path when this process has not planned it (a job run by a fresh
     Snakemake, e.g. on a cluster node, asks for its params by path): planned again from its

@@ -30,7 +30,7 @@ rule summarise:
 rule combine:
     input:
         parts=[part(n, o) for o in OBJECTIVES for n in JOB_TABLES + STATS_TABLES],
-        searches=expand(SEARCH, objective=OBJECTIVES, round=ROUNDS),
+        searches=lambda w: search_tables(),  # refine.smk
     output:
         **{name: f"{STUDY_DIR}/tables/{name}.csv" for name in JOB_TABLES + STATS_TABLES},
         searches=expand(STUDY_SEARCH, round=ROUNDS),
