@@ -1,8 +1,9 @@
 """Adaptive refinement of the (alpha, beta) tuning: the data-dependent part of a study's DAG.
 
-Round 0 is the coarse grid of the plan. Every later round ``r`` (a Snakemake checkpoint,
-``workflow/rules/refine.smk``) reads the simulation rows of every point searched so far and
-writes the **search table**: every point searched up to round ``r``, per refinement chain, as
+Round 0 is the coarse grid of the plan. Every later round ``r`` (a Snakemake checkpoint per
+objective, ``workflow/rules/refine.smk``: an objective's search depends on its own jobs only)
+reads the simulation rows of every point that objective searched so far and writes its
+**search table**: every point searched up to round ``r``, per refinement chain, as
 canonical sorted CSV rows (:data:`SEARCH_COLUMNS`). The new points of a round become ordinary
 simulation jobs (:func:`refined_jobs`), built from the plan's own job objects, so a point is
 named, cached and checked like a coarse one; a point proposed twice is one job.
@@ -105,7 +106,7 @@ def describe(settings: Settings) -> str:
     )
     return (
         f"Refinement: after the coarse grid, up to {settings.rounds} round(s) of checkpoint "
-        f"'refine' (one chain per cross-fitting fold, around its {settings.centres} best "
+        f"'refine' per objective (one chain per cross-fitting fold, around its {settings.centres} best "
         f"points, {settings.points} new value(s) per axis and side; {stop}); the refined "
         f"simulation jobs are planned when each checkpoint has run, so a dry run lists only "
         f"the coarse jobs and the checkpoints."
