@@ -32,8 +32,15 @@ STUDY = {
     "objectives": {
         "bowl": {"type": "quadratic", "dim": 2, "spectrum": "two_point"},
         "wide": {"type": "quadratic", "dim": 5, "spectrum": "logspace", "max_iter": 4000},
-        "noisy": {"type": "logistic", "dim": 3, "n_samples": 24, "batch_size": 6,
-                  "kappas": [10, 100], "max_iter": 400, "tol": 1e-3},
+        "noisy": {
+            "type": "logistic",
+            "dim": 3,
+            "n_samples": 24,
+            "batch_size": 6,
+            "kappas": [10, 100],
+            "max_iter": 400,
+            "tol": 1e-3,
+        },
     },  # fmt: skip
     "kappas": [10, 100, 1000],
     "methods": ["gd", "heavy_ball"],
@@ -187,8 +194,18 @@ def test_the_checkpoint_refuses_a_corrupt_job_file(routes, tmp_path):
     out = tmp_path / "round1.csv"
     settings = refine.Settings.from_config(plan.config).as_params()
     with pytest.raises(CorruptJobError, match=re.escape(sims)):
-        pipeline.refine_round(1, [expectation(job)], [sims], [curves], [sums], None,
-                              refine.coarse_search([job]), settings, ["bowl"], str(out))  # fmt: skip
+        pipeline.refine_round(
+            1,
+            [expectation(job)],
+            [sims],
+            [curves],
+            [sums],
+            None,
+            refine.coarse_search([job]),
+            settings,
+            ["bowl"],
+            str(out),
+        )
     assert not out.exists()
 
 

@@ -106,8 +106,9 @@ def describe(settings: Settings) -> str:
     )
     return (
         f"Refinement: after the coarse grid, up to {settings.rounds} round(s) of checkpoint "
-        f"'refine' per objective (one chain per cross-fitting fold, around its {settings.centres} best "
-        f"points, {settings.points} new value(s) per axis and side; {stop}); the refined "
+        f"'refine' per objective (one chain per cross-fitting fold, around its "
+        f"{settings.centres} best points, {settings.points} new value(s) per axis and side; "
+        f"{stop}); the refined "
         f"simulation jobs are planned when each checkpoint has run, so a dry run lists only "
         f"the coarse jobs and the checkpoints."
     )
