@@ -4,6 +4,7 @@
 from momentumlab.catalogue import REPORT_DOWNLOADS  # the table catalogue's list
 from momentumlab.report.jobs import (
     OBJECTIVE_FIGURES,
+    SETTINGS_FREE,
     STUDY_FIGURES,
     benchmark_files,
     figure_names,
@@ -47,8 +48,8 @@ rule study_figure:
     wildcard_constraints:
         kind="|".join(STUDY_FIGURES),
     params:
-        config=figure_settings(config),
-        objectives=list(config["objectives"]),
+        config=lambda w: {} if w.kind in SETTINGS_FREE else figure_settings(config),
+        objectives=lambda w: [] if w.kind in SETTINGS_FREE else OBJECTIVES,
         caption=lambda w: report_caption(w.kind),
     log:
         f"{STUDY_DIR}/logs/figures/{{kind}}.log",

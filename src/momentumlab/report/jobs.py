@@ -26,6 +26,9 @@ STUDY_FIGURES = {
     "kappa": ("best", "slopes"),
     "speedup": ("comparisons", "best"),
 }
+# study figures drawn from their tables alone: their jobs get no settings and no objectives, so
+# that only their tables make them rerun (a change to an objective's budget does not)
+SETTINGS_FREE = ("lecture",)
 OBJECTIVE_FIGURES = {
     "curves": ("curves", "best"),
     "heatmap": ("cells", "best"),
