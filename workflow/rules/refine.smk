@@ -68,12 +68,13 @@ def search_tables():
 
 
 def refined_job(path):
-    """A refined job by its path when this process has not planned it (a job run by a fresh
-    Snakemake, e.g. on a cluster node, asks for its params by path): planned again from its
-    objective's search tables on disk, rounds 1..refine.rounds. Safe even if a table there is
-    from an earlier config: a path ends in a digest of every parameter of its job (naming.job_key),
-    so a job planned from any table that gives that path is that path's job, and the check
-    below refuses anything else."""
+    """A refined job by its path. In the main process the input functions planned it already
+    (REFINED, from the checkpoints' outputs). A fresh Snakemake that runs one job by its path
+    (a cluster node's) plans it again from its objective's search tables on disk, rounds
+    1..refine.rounds. That cannot be stale: a path ends in a digest of every parameter of its
+    job (naming.job_key, the numerics version among them), so whichever table, even one an
+    earlier config left, plans a job with that path plans exactly that path's job; a path no
+    table plans is refused."""
     objective = path.split("/", 1)[0]
     if path not in REFINED and objective in COARSE:
         for r in ROUNDS:
@@ -82,7 +83,7 @@ def refined_job(path):
                 jobs = refined_jobs(catalogue.read(table, "search"), COARSE[objective],
                                     config["points_per_job"])  # fmt: skip
                 REFINED.update((j.path, j) for j in jobs)
-    if path not in REFINED or REFINED[path].path != path:
+    if path not in REFINED:
         raise WorkflowError(f"{path}: not a job of this study's plan or of its refinement")
     return REFINED[path]
 
