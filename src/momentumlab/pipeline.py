@@ -39,25 +39,18 @@ def summarise_tables(
 
 
 def refine_round(
-    round_: int,
-    expected: list[dict],
-    sims: list[str],
-    curves: list[str],
-    sums: list[str],
-    previous: str | None,
-    coarse: list[dict] | None,
-    settings: dict,
-    objectives: list[str],
-    out: str,
+    round_: int, expected: list[dict], sims: list[str], curves: list[str], sums: list[str], *rest
 ) -> int:
     """Checkpoint refine (one objective's round): every job file checked against its job and
     its checksum as the gather checks it (:func:`momentumlab.jobfiles.check_jobs`), then the
-    round's search table (:func:`momentumlab.refine.run_round`); returns the new points."""
+    round's search table: :func:`momentumlab.refine.run_round` of ``round_``, ``sims`` and
+    ``rest`` (its other arguments: previous, coarse, settings, objectives, out); returns the
+    new points."""
     from .jobfiles import check_jobs
     from .refine import run_round
 
     check_jobs(expected, sims, curves, sums)
-    return run_round(round_, sims, previous, coarse, settings, objectives, out)
+    return run_round(round_, sims, *rest)
 
 
 def combine_tables(
