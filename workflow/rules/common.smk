@@ -44,11 +44,6 @@ def part(name, objective="{objective}"):
     return f"{STUDY_DIR}/tables/{objective}/{name}.csv"
 
 
-def job_outputs(suffix):
-    """Every simulation job's output of one kind, in the plan's canonical order."""
-    return [f"{SIM_ROOT}/{path}.{suffix}" for path in JOBS]
-
-
 def job_params(wildcards):
     """A simulation job's parameters, looked up by its wildcards (never parsed from a path)."""
     path = JOB_PATTERN.format(**wildcards)
