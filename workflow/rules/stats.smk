@@ -1,7 +1,8 @@
 # Statistics per objective (per-cell summaries, best tunings, paired comparisons, kappa-slopes,
 # noise), then the cheap combine into the study-wide tables: the one cross-objective step.
 
-from momentumlab.catalogue import JOB_TABLES, STATS_TABLES  # the table catalogue's lists
+from momentumlab.catalogue import STATS_TABLES  # the table catalogue's lists
+from momentumlab.catalogue import JOB_TABLES
 
 
 rule summarise:
