@@ -9,10 +9,11 @@ import random
 
 import numpy as np
 import pytest
+import yaml
 from workflow_helpers import QUICK, ROOT, copy_workflow, snakemake, study_config
 
 from momentumlab import refine, stats, theory
-from momentumlab.study import plan, simulate_job
+from momentumlab.study import ema_alpha, plan, simulate_job
 from momentumlab.tables import read_csv
 
 QUICK_CFG = study_config(ROOT / QUICK)
@@ -100,9 +101,10 @@ def test_the_ranking_is_the_statistics_selection():
         X[rng.random(X.shape) < 0.1] = math.inf
         cells = refine._Cells.__new__(refine._Cells)
         cells.X, cells.index = X, {(float(i), 0.0): i for i in range(7)}
+        cells.ranks = rng.permutation(7)  # any tie order: the two must agree on it
         train = np.array([1, 3, 5])
         got = refine.chain_best(cells, [(float(i), 0.0) for i in range(7)], train)
-        want = int(stats.select_columns(X[:, None, :], train)[0])
+        want = int(stats.select_columns(X[:, None, :], train, None, cells.ranks)[0])
         assert (got[0] if got else -1) == want
 
 
@@ -158,6 +160,23 @@ def test_ema_in_effective_steps_searches_like_heavy_ball():
     got_ema = refine.propose(ema, egrid, (1.0 / 0.2, 0.8), 1)
     assert len(got_hb) == 8
     assert sorted((round(a * (1 - b), 9), b) for a, b in got_ema) == got_hb
+
+
+def test_ema_searches_like_heavy_ball_on_the_default_grid():
+    """The EMA alphas the plan runs are step / (1 - beta) to 12 digits (study.ema_alpha), so one
+    step's coordinate differs by ~1e-12 across betas; it is still one value of the axis, and
+    around every coarse point of the default config both methods propose the same steps."""
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    grid = [(float(a), float(b)) for a in cfg["alphas"]["heavy_ball"] for b in cfg["betas"]]
+    egrid = [(ema_alpha(a, b), b) for a, b in grid]
+    for kappa in (100.0, 1e4):
+        hb = _geo("heavy_ball", kappa, coarse=grid)
+        ema = _geo("momentum", kappa, coarse=egrid, effective=True)
+        for (a, b), e in zip(grid, egrid, strict=True):
+            got_hb = refine.propose(hb, grid, (a, b), 2)
+            got_ema = refine.propose(ema, egrid, e, 2)
+            assert sorted((float(f"{x * (1 - y):.9g}"), y) for x, y in got_ema) == got_hb
+            assert refine.edge_of(hb, grid, (a, b)) == refine.edge_of(ema, egrid, e)
 
 
 # --------------------------------------------------------------------------- determinism

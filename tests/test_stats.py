@@ -327,7 +327,7 @@ def test_vectorised_selection_is_select_best():
         n_cells, n = int(g.integers(1, 8)), int(g.integers(2, 9))
         X = np.where(g.random((n_cells, n)) < 0.8, g.integers(1, 6, (n_cells, n)), INF)
         cells = [
-            {"alpha": 0.1 * i, "alpha_L": 1.0 * i, "beta": 0.0, "median_iter": med,
+            {"method": "gd", "alpha": 0.1 * i, "alpha_L": 1.0 * i, "beta": 0.0, "median_iter": med,
              "mean_iter": x.mean() if np.all(np.isfinite(x)) else None,
              "all_converged": bool(np.all(np.isfinite(x)))}
             for i, (x, med) in enumerate(zip(X, stats.censored_quantile(X, 0.5), strict=True))
@@ -341,8 +341,9 @@ def test_vectorised_selection_is_select_best():
 # Best tuning and good step sizes
 
 
-def cell(alpha, beta, median, mean, all_converged=True):
+def cell(alpha, beta, median, mean, all_converged=True, method="heavy_ball"):
     return {
+        "method": method,
         "alpha": alpha,
         "alpha_L": alpha * 10,
         "beta": beta,
@@ -362,6 +363,37 @@ def test_best_rule_and_tie_breaks():
     d = cell(0.1, 0.3, 50, 51.0)  # and then the smaller beta
     assert stats.select_best([d, c, b, a]) is d
     assert stats.select_best([not_full]) is None
+
+
+def test_ema_momentum_and_heavy_ball_break_ties_alike():
+    """EMA momentum at alpha and heavy ball at alpha (1 - beta) are one algorithm: given the
+    same iterations at the same steps, both choose the same (step, beta), in sample and per
+    fold, however many cells tie (the EMA alphas step / (1 - beta) sort differently)."""
+    g = np.random.default_rng(11)
+    steps = [0.5, 1.0, 2.0, 3.0]
+    betas = [0.0, 0.5, 0.8, 0.9]
+    for _ in range(100):
+        X = g.integers(3, 6, (len(steps) * len(betas), 6)).astype(float)  # many ties
+        chosen = {}
+        for method in ("momentum", "heavy_ball"):
+            cells = []
+            for (s, b), x in zip(itertools.product(steps, betas), X, strict=True):
+                a = s / (1 - b) if method == "momentum" else s
+                cells.append({"method": method, "alpha": a / 10, "alpha_L": a, "beta": b,
+                              "median_iter": float(np.median(x)), "mean_iter": float(x.mean()),
+                              "all_converged": True, "x": x})  # fmt: skip
+            cells.sort(key=lambda c: (c["alpha_L"], c["beta"], c["alpha"]))  # the tables' order
+            Xs = np.array([c["x"] for c in cells])
+            ranks = stats.tie_ranks(
+                [stats.tie_key(method, c["alpha_L"], c["beta"], c["alpha"]) for c in cells]
+            )
+            best = stats.select_best(cells)
+            fold = cells[int(stats.select_columns(Xs[:, None, :], np.arange(3), None, ranks)[0])]
+            chosen[method] = [
+                (round(stats.METHODS[method].step(c["alpha_L"], c["beta"]), 9), c["beta"])
+                for c in (best, fold)
+            ]
+        assert chosen["momentum"] == chosen["heavy_ball"]
 
 
 def test_good_alpha_range():

@@ -51,6 +51,13 @@ class Method:
     def takes(self, hyperparameter: str) -> bool:
         return hyperparameter in self.hyperparameters
 
+    def step(self, alpha: float, beta: float) -> float:
+        """The step in heavy ball's form: alpha (1 - beta) for an EMA trace (whose v is
+        (1 - beta) times heavy ball's), else alpha. EMA momentum at alpha and heavy ball at
+        alpha (1 - beta) are one algorithm; ties between tunings are broken on this step
+        (:func:`momentumlab.stats.tie_key`) so that the two choose alike."""
+        return float(alpha) * (1.0 - float(beta)) if self.ema else float(alpha)
+
 
 def trace(*, ema: bool, nesterov: bool):
     """A momentum trace of gradients, as in ``optax.trace`` and ``torch.optim.SGD``.

@@ -253,6 +253,12 @@ class Geometry:
             return True
 
 
+# Search coordinates closer than this are one value. An EMA alpha is step / (1 - beta) to 12
+# significant digits, so one step's u = log(alpha (1 - beta)) varies by ~1e-12 across betas;
+# proposed points differ by >= 1e-5 (5 significant digits of the step, 4 of 1 - beta).
+SAME = 1e-9
+
+
 def _boundary(geo: Geometry, axis: int, b: tuple, end: float) -> float:
     """The stability boundary between ``b`` (stable) and ``end`` (unstable) on one axis."""
     lo, hi = b[axis], end
@@ -273,8 +279,8 @@ def side(geo: Geometry, values: np.ndarray, b: tuple, axis: int, sign: int, n: i
     is True when no searched value lies beyond ``b`` on this side; reason says what stops the
     search there (:data:`STABILITY`, :data:`BETA_ZERO`, :data:`EXTEND`) or is None."""
     x = b[axis]
-    beyond = values[values * sign > x * sign + 1e-12]
-    other = values[values * sign < x * sign - 1e-12]
+    beyond = values[values * sign > x * sign + SAME]
+    other = values[values * sign < x * sign - SAME]
     edge = beyond.size == 0
     reason = None
     if not edge:
@@ -287,20 +293,20 @@ def side(geo: Geometry, values: np.ndarray, b: tuple, axis: int, sign: int, n: i
         if end > hi or end < lo:
             end = min(max(end, lo), hi)
             reason = BETA_ZERO if axis == 1 and sign > 0 else EXTEND
-            if abs(end - x) < 1e-12:
+            if abs(end - x) < SAME:
                 return [], edge, reason
     probe = (end, b[1]) if axis == 0 else (b[0], end)
     if not geo.stable(*probe):
         end = _boundary(geo, axis, b, end)
         take = min(take, steps - 1)  # the boundary itself is not stable
         reason = STABILITY
-    if abs(end - x) < 1e-12:
+    if abs(end - x) < SAME:
         return [], edge, reason
     return [x + (end - x) * j / steps for j in range(1, take + 1)], edge, reason
 
 
 def _axes(geo: Geometry, points) -> tuple[np.ndarray, np.ndarray]:
-    uv = np.round([geo.uv(p) for p in points], 12)
+    uv = np.round([geo.uv(p) for p in points], 9)  # equal up to SAME: one value
     return np.unique(uv[:, 0]), np.unique(uv[:, 1])
 
 
@@ -313,7 +319,7 @@ def propose(geo: Geometry, searched: list[tuple[float, float]], best: tuple[floa
     if geo.uses_beta:
         vs += [*side(geo, v, b, 1, -1, n)[0], *side(geo, v, b, 1, +1, n)[0]]
 
-    def key(p):  # equal up to rounding (an EMA alpha is step / (1 - beta))
+    def key(p):  # equal up to rounding (an EMA alpha is step / (1 - beta)): SAME
         return tuple(round(c, 9) for c in geo.uv(p))
 
     have = {key(p) for p in searched}
@@ -351,12 +357,16 @@ class _Cells:
     """One (objective, kappa, method)'s simulated points as arrays over its seeds."""
 
     def __init__(self, rows: list[dict]):
+        from .stats import tie_key, tie_ranks  # scipy loads only when a round runs
+
         seeds = sorted({int(r["seed"]) for r in rows})
         col = {s: j for j, s in enumerate(seeds)}
         keys = sorted(
             {(float(r["alpha_L"]), float(r["beta"]), float(r["alpha"])) for r in rows}
         )  # the statistics' order of cells: (alpha_L, beta, alpha)
         self.index = {(k[2], k[1]): i for i, k in enumerate(keys)}
+        method = str(rows[0]["method"])
+        self.ranks = tie_ranks([tie_key(method, *k) for k in keys])  # the statistics' tie-break
         self.X = np.full((len(keys), len(seeds)), math.inf)
         for r in rows:
             if r["status"] == CONVERGED:
@@ -371,7 +381,7 @@ class _Cells:
 def chain_ranking(cells: _Cells, absolute: list[tuple[float, float]], train: np.ndarray):
     """The points (indices into ``absolute``) that converged on every seed of ``train``, best
     first by the statistics' rule (:func:`momentumlab.stats.select_columns`: median, then mean,
-    then alpha_L, beta, alpha), each with its median on ``train``."""
+    then :func:`momentumlab.stats.tie_key`), each with its median on ``train``."""
     where = {}
     for i, p in enumerate(absolute):
         where.setdefault(cells.index[p], i)
@@ -381,8 +391,8 @@ def chain_ranking(cells: _Cells, absolute: list[tuple[float, float]], train: np.
 
     med = censored_quantile(T, 0.5)
     mean = T.mean(axis=1)
-    order = sorted(np.nonzero(ok)[0], key=lambda i: (med[i], mean[i], i))
     idx = sorted(where)
+    order = sorted(np.nonzero(ok)[0], key=lambda i: (med[i], mean[i], cells.ranks[idx[i]]))
     return [(where[idx[i]], float(med[i])) for i in order]
 
 

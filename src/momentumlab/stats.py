@@ -24,8 +24,10 @@ Rules, in short (docs/tables.md has the long form):
   adaptive refinement (``search``, :mod:`momentumlab.refine`) fold g's tuning is selected among
   the coarse cells and the cells of chain g only, the chain that never saw fold g's seeds.
 - Selection rule (in-sample and per fold): among the cells in which every (training) run
-  converged, the smallest median, then the smallest mean iterations, then the smallest alpha_L,
-  then the smallest beta. No eligible cell: the held-out runs count as not converged.
+  converged, the smallest median, then the smallest mean iterations, then the smallest step in
+  heavy ball's form (alpha_L, or alpha_L (1 - beta) for EMA momentum: :meth:`momentumlab.methods.
+  Method.step`, so that EMA momentum and heavy ball, one algorithm, choose alike), then the
+  smallest beta. No eligible cell: the held-out runs count as not converged.
 - Speedup: the median over paired seeds of (gd held-out / method held-out), a non-converged gd
   run counted at the budget and a non-converged method run as ratio 0, so that a comparison
   with censored runs gives a lower bound (``speedup_lower_bound``, words "at least"). Its
@@ -346,24 +348,43 @@ def theil_sen_slopes(x, Y):
 # Best tuning
 
 
+def tie_key(method: str, alpha_L: float, beta: float, alpha: float) -> tuple:
+    """How tunings equal in median and mean iterations are ordered (the smallest wins): the step
+    in heavy ball's form (:meth:`momentumlab.methods.Method.step`, in units of 1/L), then beta,
+    then alpha. The step is rounded to 12 significant digits: EMA momentum's alpha_L (1 - beta)
+    equals heavy ball's alpha_L up to the last bits."""
+    step = METHODS[method].step(alpha_L, beta) if method in METHODS else float(alpha_L)
+    return (float(f"{step:.12g}"), float(beta), float(alpha))
+
+
+def tie_ranks(keys: Sequence[tuple]) -> np.ndarray:
+    """The rank of each :func:`tie_key` among ``keys`` (0 = preferred): select_columns' ranks."""
+    order = sorted(range(len(keys)), key=lambda i: keys[i])
+    ranks = np.empty(len(keys), dtype=int)
+    ranks[order] = np.arange(len(keys))
+    return ranks
+
+
 def _best_key(cell: dict):
-    return (cell["median_iter"], cell["mean_iter"], cell["alpha_L"], cell["beta"], cell["alpha"])
+    ties = tie_key(cell["method"], cell["alpha_L"], cell["beta"], cell["alpha"])
+    return (cell["median_iter"], cell["mean_iter"], *ties)
 
 
 def select_best(cells: Iterable[dict]) -> dict | None:
     """The best cell: among fully converged cells the smallest median_iter, then mean_iter,
-    then alpha_L, then beta. None when no cell converged on every run."""
+    then :func:`tie_key` (the step in heavy ball's form, then beta). None when no cell
+    converged on every run."""
     candidates = [c for c in cells if c["all_converged"]]
     return min(candidates, key=_best_key) if candidates else None
 
 
-def select_columns(Xb, train, allowed=None) -> np.ndarray:
+def select_columns(Xb, train, allowed=None, ranks=None) -> np.ndarray:
     """:func:`select_best` on the training columns of each resample, vectorised.
 
-    ``Xb`` is (..., cells, B, n) iterations with +inf = not converged, cells in (alpha_L,
-    beta, alpha) order; ``train`` the column indices to select on; ``allowed`` (cells,) which
-    cells may be selected (None: all). Returns (..., B) cell indices, -1 when no allowed cell
-    converged on every training run.
+    ``Xb`` is (..., cells, B, n) iterations with +inf = not converged; ``train`` the column
+    indices to select on; ``allowed`` (cells,) which cells may be selected (None: all);
+    ``ranks`` (cells,) the cells' :func:`tie_ranks` (None: their order). Returns (..., B) cell
+    indices, -1 when no allowed cell converged on every training run.
     """
     T = Xb[..., train]
     ok = np.all(np.isfinite(T), axis=-1)
@@ -375,17 +396,23 @@ def select_columns(Xb, train, allowed=None) -> np.ndarray:
     c1 = ok & (k1 == k1.min(axis=-2, keepdims=True))
     k2 = np.where(c1, mean, np.inf)
     c2 = c1 & (k2 == k2.min(axis=-2, keepdims=True))
-    return np.where(ok.any(axis=-2), np.argmax(c2, axis=-2), -1)
+    if ranks is None:
+        first = np.argmax(c2, axis=-2)
+    else:
+        r = np.asarray(ranks)[:, None]  # (cells, 1) against (..., cells, B)
+        first = np.argmin(np.where(c2, r, np.iinfo(np.int64).max), axis=-2)
+    return np.where(ok.any(axis=-2), first, -1)
 
 
-def cross_fit(X, idx, folds_of_columns, allowed=None) -> tuple[np.ndarray, np.ndarray]:
+def cross_fit(X, idx, folds_of_columns, allowed=None, ranks=None) -> tuple[np.ndarray, np.ndarray]:
     """Held-out iterations: each column measured at the cell selected on the other folds.
 
     ``X`` (..., cells, n) per-seed iterations (+inf = not converged); ``idx`` (B, n) resampled
     seed positions whose column j belongs to fold ``folds_of_columns[j]`` (resampling within
     folds keeps that fixed). ``allowed`` (folds, cells), in the order of the distinct folds:
-    the cells each fold's selection may choose from (its refinement chain's; None: all).
-    Returns held-out (..., B, n) and the cell each fold selected (..., B, folds), -1 = none.
+    the cells each fold's selection may choose from (its refinement chain's; None: all);
+    ``ranks`` the cells' :func:`tie_ranks`. Returns held-out (..., B, n) and the cell each fold
+    selected (..., B, folds), -1 = none.
     When every column is in one fold (a single seed) there is nothing to hold out: the
     selection is in sample.
     """
@@ -397,7 +424,7 @@ def cross_fit(X, idx, folds_of_columns, allowed=None) -> tuple[np.ndarray, np.nd
     for i, f in enumerate(folds):
         test = np.nonzero(fc == f)[0]
         train = np.nonzero(fc != f)[0] if folds.size > 1 else test  # one fold: in sample
-        s = select_columns(Xb, train, None if allowed is None else allowed[i])
+        s = select_columns(Xb, train, None if allowed is None else allowed[i], ranks)
         sel[..., i] = s
         got = np.take_along_axis(Xb[..., test], np.maximum(s, 0)[..., None, :, None], axis=-3)
         held[..., test] = np.where(s[..., None] >= 0, got[..., 0, :, :], np.inf)
@@ -557,6 +584,9 @@ class _Group:
         self.cells = sorted(cells, key=lambda c: (c["alpha_L"], c["beta"], c["alpha"]))
         self.search = search  # which fold may choose which cell (momentumlab.refine)
         self.first = self.cells[0]
+        self.ranks = tie_ranks(
+            [tie_key(c["method"], c["alpha_L"], c["beta"], c["alpha"]) for c in self.cells]
+        )
         col = {s: j for j, s in enumerate(seeds)}
         shape = (len(self.cells), len(seeds))
         self.X = np.full(shape, math.inf)  # iterations, +inf = not converged
@@ -603,7 +633,7 @@ def _held_out(group: _Group, design: _Design) -> dict:
     idx = np.concatenate([design.point, design.boot])  # resample 0: the seeds themselves
     step = max(1, _CHUNK // group.X.size)
     parts = [
-        cross_fit(group.X, idx[i : i + step], design.fold, allowed)
+        cross_fit(group.X, idx[i : i + step], design.fold, allowed, group.ranks)
         for i in range(0, len(idx), step)
     ]
     held = np.concatenate([p[0] for p in parts], axis=-2)
