@@ -22,7 +22,7 @@ include: "workflow/rules/studies.smk"
 
 
 # Cheap aggregation jobs run in the main Snakemake process, not as cluster jobs (docs/cluster.md).
-localrules: refine, gather, summarise, lecture, study_figure, objective_figure, report, manifest, index, compare
+localrules: refine, gather, summarise, combine, lecture, study_figure, objective_figure, report, manifest, index, compare
 
 
 # every path is under this study's folder results/<study>/ (STUDY_DIR, common.smk), but the

@@ -70,8 +70,9 @@ def test_each_study_writes_its_own_folder_and_both_reports_stay(two_studies):
         folder = root / "results" / name
         assert title in (folder / "report" / "index.html").read_text()
         assert (folder / "tables" / "simulations.csv").is_file()
-        assert (folder / "logs" / "gather.log").is_file()
-        assert (folder / "benchmarks" / "summarise.tsv").is_file()
+        assert list((folder / "logs" / "gather").glob("*.log"))  # one per objective
+        assert list((folder / "benchmarks" / "summarise").glob("*.tsv"))
+        assert (folder / "benchmarks" / "combine.tsv").is_file()
     # the second study touched nothing of the first's folder, and rewrote no cached job
     assert mtimes(root, "results/one") == after_one["results/one"]
     now = mtimes(root, SIMS_DIR)

@@ -197,11 +197,14 @@ def test_a_corrupt_cached_job_is_refused_then_recomputed(cold, tmp_path):
     job.write_text("".join(lines[:-3]))
     target = (SIMS, "--cores", "2", "--configfile", QUICK)
     proc = snakemake(root, *target, check=False)
-    out = proc.stdout + proc.stderr + (root / QUICK_DIR / "logs" / "gather.log").read_text()
+    log = root / QUICK_DIR / "logs" / "gather" / "rosenbrock.log"  # that objective's gather
+    out = proc.stdout + proc.stderr + log.read_text()
     assert proc.returncode != 0, out
     assert name in out and "rosenbrock/kappa_100/heavy_ball/all-" in name
     assert f"{len(lines) - 4} rows, but its job simulates {len(lines) - 1}" in out
-    assert not table.exists()  # never folded in: Snakemake removes a failed job's outputs
+    # never folded in: Snakemake removes the failed gather's outputs, the combine never ran
+    assert not (root / QUICK_DIR / "tables" / "rosenbrock" / "simulations.csv").exists()
+    assert table.read_bytes() == good
     # doing what the message says recomputes that job, and the tables come out as before
     for suffix in ("sims.csv", "curves.csv", "sha256"):
         (root / SIMS_DIR / f"{spec.path}.{suffix}").unlink()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from pathlib import Path
 
@@ -119,6 +120,12 @@ def check_job(expect: dict, sims: str, curves: str, sums: str) -> None:
             )
 
 
+def check_jobs(expected: list[dict], sims: list[str], curves: list[str], sums: list[str]) -> None:
+    """:func:`check_job` on every job (the gather's and the refinement checkpoint's check)."""
+    for args in zip(expected, sims, curves, sums, strict=True):
+        check_job(*args)
+
+
 def gather_jobs(
     expected: list[dict],
     sims: list[str],
@@ -128,6 +135,37 @@ def gather_jobs(
     curves_out: str,
 ) -> tuple[int, int]:
     """Rule gather: check every job's files, then join them; returns (simulations, curve rows)."""
-    for args in zip(expected, sims, curves, sums, strict=True):
-        check_job(*args)
+    check_jobs(expected, sims, curves, sums)
     return gather(sims, sims_out), gather(curves, curves_out)
+
+
+def combine_jobs(order: list[tuple[str, int]], parts: dict[str, str], out: str) -> int:
+    """The study-wide job table from the objectives' gathered ones (:func:`gather_jobs`): each
+    part holds its objective's jobs' rows one job after another, and ``order`` lists every job
+    of the study as (objective, rows) in the study's order, so the lines are moved as they are
+    (the same bytes a gather of every job at once writes). Returns the rows written."""
+    files = {o: open(path) for o, path in parts.items()}  # noqa: SIM115 - closed below
+    tmp = f"{out}.tmp"
+    try:
+        headers = {o: fh.readline() for o, fh in files.items()}
+        if len(set(headers.values())) != 1:
+            raise ValueError(f"combine: the parts' headers differ: {headers}")
+        n = 0
+        with open(tmp, "w") as dest:
+            dest.write(next(iter(headers.values())))
+            for objective, rows in order:
+                fh = files[objective]
+                for _ in range(rows):
+                    line = fh.readline()
+                    if not line:
+                        raise ValueError(f"combine: {parts[objective]} ends before its jobs do")
+                    dest.write(line)
+                n += rows
+        for o, fh in files.items():
+            if fh.readline():
+                raise ValueError(f"combine: {parts[o]} holds rows of no job of the study")
+    finally:
+        for fh in files.values():
+            fh.close()
+    os.replace(tmp, out)
+    return n

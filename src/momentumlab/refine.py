@@ -1,8 +1,9 @@
 """Adaptive refinement of the (alpha, beta) tuning: the data-dependent part of a study's DAG.
 
-Round 0 is the coarse grid of the plan. Every later round ``r`` (a Snakemake checkpoint,
-``workflow/rules/refine.smk``) reads the simulation rows of every point searched so far and
-writes the **search table**: every point searched up to round ``r``, per refinement chain, as
+Round 0 is the coarse grid of the plan. Every later round ``r`` (a Snakemake checkpoint per
+objective, ``workflow/rules/refine.smk``: an objective's search depends on its own jobs only)
+reads the simulation rows of every point that objective searched so far and writes its
+**search table**: every point searched up to round ``r``, per refinement chain, as
 canonical sorted CSV rows (:data:`SEARCH_COLUMNS`). The new points of a round become ordinary
 simulation jobs (:func:`refined_jobs`), built from the plan's own job objects, so a point is
 named, cached and checked like a coarse one; a point proposed twice is one job.
@@ -49,7 +50,6 @@ from .engine import CONVERGED
 from .methods import METHODS
 from .naming import fmt, point_shard
 from .study import JobSpec, ema_alpha, shards
-from .tables import read_csv
 
 SEARCH_COLUMNS = catalogue.columns("search")  # the search table (the catalogue's)
 DEFAULT_STEP = math.log(2.0)  # a side with no neighbour on either side extends by factors of 2
@@ -106,8 +106,9 @@ def describe(settings: Settings) -> str:
     )
     return (
         f"Refinement: after the coarse grid, up to {settings.rounds} round(s) of checkpoint "
-        f"'refine' (one chain per cross-fitting fold, around its {settings.centres} best "
-        f"points, {settings.points} new value(s) per axis and side; {stop}); the refined "
+        f"'refine' per objective (one chain per cross-fitting fold, around its "
+        f"{settings.centres} best points, {settings.points} new value(s) per axis and side; "
+        f"{stop}); the refined "
         f"simulation jobs are planned when each checkpoint has run, so a dry run lists only "
         f"the coarse jobs and the checkpoints."
     )
@@ -523,12 +524,13 @@ def run_round(
     objectives: list[str],
     out: str,
 ) -> int:
-    """Checkpoint ``refine``: the search table of round ``round_`` -> ``out``; returns the
-    number of new points."""
+    """One objective's checkpoint ``refine`` (:func:`momentumlab.pipeline.refine_round`, which
+    checks the job files first): the search table of round ``round_`` -> ``out``; returns the
+    number of new points. Both tables are read typed (:func:`momentumlab.catalogue.read`)."""
     from .tables import write_csv
 
-    search = read_csv(previous) if previous else list(coarse or [])
-    rows = [r for path in sims for r in read_csv(path)]
+    search = catalogue.read(previous, "search") if previous else list(coarse or [])
+    rows = [r for path in sims for r in catalogue.read(path, "simulations")]
     table = refine_round(int(round_), search, rows, Settings(**settings), objectives)
     write_csv(out, table, SEARCH_COLUMNS)
     return sum(1 for r in table if int(r["round"]) == int(round_) and _truth(r["new"]))

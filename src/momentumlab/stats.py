@@ -658,6 +658,7 @@ def summarise(
     folds: int = 2,
     search: list[dict] | None = None,
     refine: dict | None = None,
+    adjust: bool = True,
 ) -> dict[str, list[dict]]:
     """All summary tables of a study from its simulation rows; see :data:`COLUMN_DOCS`.
 
@@ -669,6 +670,11 @@ def summarise(
     then chosen among the coarse points and chain g's points only (in-sample columns use
     every point); ``refine``: the refinement settings (``extend_factor``, ``alpha_unit``) the
     edge reasons are judged by. Without them every cell is round 0 and every fold's.
+
+    Every table is a union of per-objective parts (each objective has its own seeds, folds,
+    bootstrap resamples and Bonferroni family) but for the Holm adjustment of ``comparisons``,
+    which spans the study. ``adjust=False`` leaves ``holm_p``, ``significant`` and ``finding``
+    empty: the summary of one objective's rows, whose study-wide tables :func:`combine` makes.
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
@@ -719,15 +725,31 @@ def summarise(
     tables = {
         "cells": [_pick(c, "cells") for c in cells],
         "best": best,
-        "comparisons": _comparisons(groups, held, best_cell, confidence),
+        "comparisons": _comparisons(groups, held, best_cell, confidence, adjust),
         "slopes": _slopes(groups, held, best, confidence, slope_min_kappa),
         "noise": _noise(groups, runs, confidence),
         "status_counts": [_status_counts(okm, groups[okm].cells) for okm in sorted(groups)],
     }
+    _sort_tables(tables)
+    return tables
+
+
+def combine(parts: Iterable[dict[str, list[dict]]], confidence: float = 0.95) -> dict:
+    """The study's tables from the per-objective summaries :func:`summarise` (``adjust=False``)
+    made of each objective's rows: their rows in the study's order, and the Holm adjustment
+    over every comparison of the study (the one cross-objective step). Equal to
+    :func:`summarise` of all the rows at once (``tests/test_incremental.py``)."""
+    parts = list(parts)
+    tables = {name: [r for p in parts for r in p[name]] for name in COLUMNS}
+    _sort_tables(tables)
+    adjust_comparisons(tables["comparisons"], confidence)
+    return tables
+
+
+def _sort_tables(tables: dict) -> None:
     for name in ("cells", "best", "comparisons", "noise", "status_counts"):
         tables[name].sort(key=_sort_key)
     tables["slopes"].sort(key=lambda r: (r["objective"], r["method"]))
-    return tables
 
 
 def _cell_key(c: dict) -> tuple:
@@ -792,7 +814,7 @@ def _best_row(group: _Group, h: dict, confidence: float, good_factor: float):
     return _pick(row, "best"), b
 
 
-def _comparisons(groups: dict, held: dict, best_cell: dict, confidence: float) -> list:
+def _comparisons(groups: dict, held: dict, best_cell: dict, confidence: float, adjust) -> list:
     out = []
     for okm in sorted(groups):
         objective, kappa, method = okm
@@ -804,13 +826,20 @@ def _comparisons(groups: dict, held: dict, best_cell: dict, confidence: float) -
         out.append(
             _compare(okm, groups[okm], g, m, best_cell[gkey], best_cell[okm], budget, confidence)
         )
-    with_p = [r for r in out if r["wilcoxon_p"] is not None]
+    out = [_pick(r, "comparisons") for r in out]
+    return adjust_comparisons(out, confidence) if adjust else out
+
+
+def adjust_comparisons(rows: list[dict], confidence: float) -> list[dict]:
+    """Holm over ``rows`` (every comparison of the study that has a p-value), in place:
+    ``holm_p``, ``significant`` and the ``finding`` that follows from them."""
+    with_p = [r for r in rows if r["wilcoxon_p"] is not None]
     for r, p in zip(with_p, holm([r["wilcoxon_p"] for r in with_p]), strict=True):
         r["holm_p"] = p
         r["significant"] = bool(p < 1 - confidence)
-    for r in out:
+    for r in rows:
         r["finding"] = _finding(r)
-    return [_pick(r, "comparisons") for r in out]
+    return rows
 
 
 def _compare(okm, group, g, m, gb, mb, budget, confidence) -> dict:

@@ -2,6 +2,7 @@
 # the defaults and plans the jobs, before any job runs; this file only wires it in.
 
 
+import re
 import sys
 
 from snakemake.exceptions import WorkflowError
@@ -34,11 +35,13 @@ STUDY = PLAN.study
 STUDY_DIR = study_dir(STUDY)
 SIM_ROOT = f"{CACHE_DIR}/sims"
 SIM_OUTPUT = f"{SIM_ROOT}/{JOB_PATTERN}"  # + ".sims.csv" / ".curves.csv" / ".sha256"
+OBJECTIVE = "|".join(map(re.escape, config["objectives"]))  # the objective wildcard's values
 
 
-def job_outputs(suffix):
-    """Every simulation job's output of one kind, in the plan's canonical order."""
-    return [f"{SIM_ROOT}/{path}.{suffix}" for path in JOBS]
+def part(name, objective="{objective}"):
+    """An objective's own table (its gather's, summarise's): tables/<objective>/<name>.csv;
+    tables/<name>.csv is the study's (rule combine)."""
+    return f"{STUDY_DIR}/tables/{objective}/{name}.csv"
 
 
 def job_params(wildcards):

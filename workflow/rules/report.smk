@@ -1,11 +1,10 @@
 # The lecture picture, the figures (one job each, in parallel) and the HTML report, which only
 # assembles them: the workflow's final target.
 
-import re
-
 from momentumlab.catalogue import REPORT_DOWNLOADS  # the table catalogue's list
 from momentumlab.report.jobs import (
     OBJECTIVE_FIGURES,
+    SETTINGS_FREE,
     STUDY_FIGURES,
     benchmark_files,
     figure_names,
@@ -49,8 +48,8 @@ rule study_figure:
     wildcard_constraints:
         kind="|".join(STUDY_FIGURES),
     params:
-        config=figure_settings(config),
-        objectives=list(config["objectives"]),
+        config=lambda w: {} if w.kind in SETTINGS_FREE else figure_settings(config),
+        objectives=lambda w: [] if w.kind in SETTINGS_FREE else OBJECTIVES,
         caption=lambda w: report_caption(w.kind),
     log:
         f"{STUDY_DIR}/logs/figures/{{kind}}.log",
@@ -64,7 +63,7 @@ rule study_figure:
 
 rule objective_figure:
     input:
-        lambda w: expand(f"{STUDY_DIR}/tables/{{name}}.csv", name=OBJECTIVE_FIGURES[w.kind]),
+        lambda w: [part(name, w.objective) for name in OBJECTIVE_FIGURES[w.kind]],  # its own
     output:
         png=report(
             f"{STUDY_DIR}/report/figures/{{kind}}-{{objective}}.png",
@@ -75,7 +74,7 @@ rule objective_figure:
         meta=f"{STUDY_DIR}/report/figures/{{kind}}-{{objective}}.json",
     wildcard_constraints:
         kind="|".join(OBJECTIVE_FIGURES),
-        objective="|".join(map(re.escape, config["objectives"])),
+        objective=OBJECTIVE,
     params:
         config=lambda w: figure_settings(config, w.objective),
         objectives=lambda w: [w.objective],
@@ -103,7 +102,7 @@ rule report:
                    "report/templates/explorer.js", "report/templates/explorer.css"],
         jobs=lambda w: study_outputs("sims.csv"),  # coarse + refined (refine.smk)
         benchmarks=lambda w: benchmark_files(
-            *BENCHMARK_ROOTS, [j.path for j in study_jobs()], config["objectives"]
+            *BENCHMARK_ROOTS, [j.path for j in study_jobs()], OBJECTIVES, ROUNDS
         ),
     output:
         html=f"{STUDY_DIR}/report/index.html",

@@ -1,4 +1,4 @@
-# Simulation jobs (one batch of simulations each) and the gather into tidy study tables.
+# Simulation jobs (one batch of simulations each) and each objective's gather into its tables.
 
 
 rule simulate:
@@ -19,22 +19,25 @@ rule simulate:
         "../../scripts/simulate.py"
 
 
-# every job file is checked against its job's spec and checksum before it is joined
+# one objective's jobs, each file checked against its job's spec and checksum before it is
+# joined, -> tables/<objective>/{simulations,curves}.csv (rule combine makes the study's)
 rule gather:
     input:
-        sims=lambda w: study_outputs("sims.csv"),  # coarse + refined jobs (refine.smk)
-        curves=lambda w: study_outputs("curves.csv"),
-        sums=lambda w: study_outputs("sha256"),
-        search=search_table(),
+        sims=lambda w: job_outputs(w.objective, "sims.csv"),  # coarse + refined (refine.smk)
+        curves=lambda w: job_outputs(w.objective, "curves.csv"),
+        sums=lambda w: job_outputs(w.objective, "sha256"),
+        search=lambda w: search_table(w.objective),
     output:
-        sims=f"{STUDY_DIR}/tables/simulations.csv",
-        curves=f"{STUDY_DIR}/tables/curves.csv",
+        sims=part("simulations"),
+        curves=part("curves"),
+    wildcard_constraints:
+        objective=OBJECTIVE,
     params:
-        jobs=lambda w: [expectation(job) for job in study_jobs()],
+        jobs=lambda w: [expectation(job) for job in objective_jobs(w.objective)],
     log:
-        f"{STUDY_DIR}/logs/gather.log",
+        f"{STUDY_DIR}/logs/gather/{{objective}}.log",
     benchmark:
-        f"{STUDY_DIR}/benchmarks/gather.tsv"
+        f"{STUDY_DIR}/benchmarks/gather/{{objective}}.tsv"
     conda:
         ENV
     script:

@@ -26,6 +26,9 @@ STUDY_FIGURES = {
     "kappa": ("best", "slopes"),
     "speedup": ("comparisons", "best"),
 }
+# study figures drawn from their tables alone: their jobs get no settings and no objectives, so
+# that only their tables make them rerun (a change to an objective's budget does not)
+SETTINGS_FREE = ("lecture",)
 OBJECTIVE_FIGURES = {
     "curves": ("curves", "best"),
     "heatmap": ("cells", "best"),
@@ -80,10 +83,14 @@ def figure_names(objectives) -> list[str]:
     return names + [figure_name(k, o) for o in objectives for k in OBJECTIVE_FIGURES]
 
 
-def benchmark_files(root: str, cache_root: str, job_paths, objectives) -> list[str]:
+def benchmark_files(root: str, cache_root: str, job_paths, objectives, rounds=()) -> list[str]:
     """The benchmark file of every job the report depends on (its run times, as inputs): the
-    study's own jobs under ``root``, its simulation jobs under the shared ``cache_root``."""
-    names = ["gather", "summarise", "lecture"] + [f"figures/{n}" for n in figure_names(objectives)]
+    study's own jobs under ``root`` (each objective's refinement rounds, gather and summarise,
+    the combine, the lecture, the figures), its simulation jobs under the shared ``cache_root``."""
+    per_objective = [f"refine/{o}/round{r}" for o in objectives for r in rounds]
+    per_objective += [f"{rule}/{o}" for rule in ("gather", "summarise") for o in objectives]
+    names = per_objective + ["combine", "lecture"]
+    names += [f"figures/{n}" for n in figure_names(objectives)]
     sims = [f"{cache_root}/simulate/{path}.tsv" for path in job_paths]
     return sims + [f"{root}/{name}.tsv" for name in names]
 
