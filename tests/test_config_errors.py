@@ -402,6 +402,39 @@ CASES += [
         ),
         ("limits.jobs: the study needs 8,004,000 simulation jobs, more than the limit 20,000",),
     ),
+    # the refinement counts at its upper bound: 4 (objective, kappa) x 3 rounds x 2 chains x
+    # (15 gd + 105 momentum + 105 heavy_ball) new points x 4 seeds = 21,600 refined simulations
+    Case(
+        "refinement-above-the-simulation-limit",
+        lambda c: c.update(
+            refine={"rounds": 3, "points": 2, "centres": 3}, limits={"simulations": 10_000}
+        ),
+        (
+            "limits.simulations: the study needs 448 coarse simulations plus at most 21,600 "
+            "refined ones (an upper bound), 22,048 in all, more than the limit 10,000",
+            "refine.rounds <= 1; refine.points <= 1; refine.centres <= 1",
+            "refine.enabled: false",
+            "a larger limits.simulations",
+        ),
+    ),  # fmt: skip
+    Case(
+        "refinement-above-the-job-limit",
+        lambda c: c.update(refine={"rounds": 3}, limits={"jobs": 20}),
+        (
+            "limits.jobs: the study needs 12 coarse simulation jobs plus at most 36 refined ones",
+            "refine.rounds <= 0; no refine.points in [1, 5]; no refine.centres in [1, 10]",
+            "a larger limits.jobs",
+        ),
+    ),
+    Case(
+        "refined-jobs-above-the-memory-limit",  # a round's points may outnumber the coarse grid
+        lambda c: c.update(refine={"points": 5, "centres": 10}, limits={"job_memory_gb": 0.005}),
+        (
+            "limits.job_memory_gb: the study needs 0.0205 GB of memory for its largest job (a "
+            "refined job, at the refinement's upper bound), more than the limit 0.005",
+            "refine.rounds <= 0; refine.points <= 1; refine.centres <= 2",
+        ),
+    ),  # fmt: skip
     # 9. the rest
     Case(
         "logistic-fewer-samples-than-features",
@@ -605,6 +638,56 @@ def test_raising_a_limit_lets_a_large_study_through():
     assert plan.n_simulations == 448 // 4 * 10**9
 
 
+def test_the_plan_counts_the_refinement_at_its_upper_bound():
+    refined = {**copy.deepcopy(QUICK_CFG), "refine": {"rounds": 3, "points": 2, "centres": 3}}
+    off = load_study(copy.deepcopy(QUICK_CFG))
+    on = load_study(refined)
+    assert off.size["refined"]["simulations"] == 0
+    assert off.describe().startswith("Study plan: 448 simulations in 12 jobs;")
+    assert on.n_simulations == off.n_simulations == on.size["simulations"] == 448
+    assert on.size["refined"]["simulations"] == 21_600
+    assert on.size["total_simulations"] == 22_048
+    assert on.size["refined"]["jobs"] == 36  # 12 (objective, kappa, method) x 3 rounds
+    assert (
+        "448 coarse simulations in 12 jobs, then at most 21,600 refined simulations in at most "
+        "36 jobs (an upper bound" in on.describe()
+    ), on.describe()
+    # the limit holds the sum: at it the study loads, one below it is refused
+    load_study({**copy.deepcopy(refined), "limits": {"simulations": 22_048}})
+    with pytest.raises(StudyConfigError, match="limits.simulations"):
+        load_study({**copy.deepcopy(refined), "limits": {"simulations": 22_047}})
+    # cut by points_per_job: a round's 30 (gd) or 210 new points at most make 6 or 42 jobs
+    cut = load_study({**copy.deepcopy(refined), "points_per_job": 5})
+    assert cut.size["jobs"] == len(cut.jobs) == 4 * (1 + 3 + 3)
+    assert cut.size["refined"]["jobs"] == 4 * 3 * (6 + 42 + 42)
+    assert cut.size["largest"] == {"simulations": 20, "memory": cut.size["largest"]["memory"],
+                                   "refined": False}  # fmt: skip
+    # the same limit with the refinement off: the coarse grid alone fits
+    load_study({**copy.deepcopy(QUICK_CFG), "limits": {"simulations": 448}})
+
+
+def test_the_manifest_records_the_plans_size_and_what_ran(tmp_path):
+    from momentumlab.studies import planned_size
+
+    cfg = {**copy.deepcopy(QUICK_CFG), "refine": {"rounds": 3, "points": 2, "centres": 3}}
+    config = load_study(cfg).config
+    assert planned_size(config, tmp_path)["simulations"] is None  # no table: nothing ran
+    (tmp_path / "simulations.csv").write_text("objective,seed\nq,0\nq,1\nq,2\n")
+    assert planned_size(config, tmp_path) == {
+        "coarse_simulations": 448, "coarse_jobs": 12, "refined_simulations_at_most": 21_600,
+        "refined_jobs_at_most": 36, "simulations": 3,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name", ["config.yaml", *sorted(p.name for p in (ROOT / "config" / "presets").glob("*.yaml"))]
+)
+def test_every_shipped_config_fits_its_limits_with_the_refinements_bound(name):
+    path = ROOT / "config" / ("" if name == "config.yaml" else "presets") / name
+    plan = ml.config.load_file(path)
+    assert plan.size["total_simulations"] <= plan.config["limits"]["simulations"]
+
+
 def test_every_planned_job_fully_matches_the_rules_wildcards():
     plan = load_study(load_configfile(str(ROOT / "config" / "config.yaml")))
     for job in plan.jobs:
@@ -678,6 +761,7 @@ E2E = {
     "kappas-inf": "a kappa whose job name would match no rule",
     "label-on": "a label that is not text",
     "seeds-1e9": "a study above the size limit",
+    "refinement-above-the-simulation-limit": "a refinement whose upper bound breaks a limit",
     "duplicate-tol": "a duplicate key",
     "study-with-a-slash": "a study name that is not a safe folder",
 }

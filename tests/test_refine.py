@@ -162,6 +162,55 @@ def test_ema_in_effective_steps_searches_like_heavy_ball():
     assert sorted((round(a * (1 - b), 9), b) for a, b in got_ema) == got_hb
 
 
+def test_the_bound_on_a_chains_points_is_attained_by_one_centre():
+    # best (1, 0.5) at the low-alpha and beta = 0 sides of a 2 x 2 grid: each axis gets the
+    # centre, points + 1 values past the edge and points values towards the neighbour
+    grid = [(a, b) for a in (1.0, 2.0) for b in (0.5, 0.8)]
+    geo = _geo("heavy_ball", coarse=grid)
+    for n in (1, 2, 3):
+        got = refine.propose(geo, grid, (1.0, 0.5), n)
+        assert len(got) == refine.max_points_per_round(n, 1, [2, 2]) == (2 * n + 2) ** 2 - 1
+    # an axis with a single searched value is an edge on both sides: points + 1 on each
+    gd = _geo("gd", coarse=[(0.1, 0.0)], factor=100.0)
+    got = refine.propose(gd, [(0.1, 0.0)], (0.1, 0.0), 2)
+    assert len(got) == refine.max_points_per_round(2, 1, [1]) == 6
+    assert refine.max_points_per_round(2, 3, [12, 9]) == 3 * 35
+
+
+@pytest.mark.parametrize(
+    "kappas,settings",
+    [([100.0], {"rounds": 3, "points": 2, "centres": 3}),
+     ([10.0, 1000.0], {"rounds": 2, "points": 1, "centres": 2}),
+     ([100.0], {"rounds": 2, "points": 3, "centres": 1})],
+    ids=["default", "small", "one-centre"],
+)  # fmt: skip
+def test_the_refinement_stays_within_the_plans_upper_bound(kappas, settings):
+    """The plan's bound really bounds what the refinement runs, per (kappa, method) and round
+    and in all, and is not loose by more than 4x: it counts every chain's and centre's box of
+    proposals apart, while the two chains mostly pick the same best points and neighbouring
+    centres share much of their boxes (here it is 2.7x to 3.4x what runs)."""
+    from momentumlab.config import load_study
+
+    cfg = _small(refine=settings)
+    cfg["kappas"] = kappas
+    p = load_study(cfg)
+    s = refine.Settings.from_config(p.config)
+    rows, search, done = refine.search_in_process(p.jobs, s, ["quad2d"])
+    bound = p.size["refined"]
+    new = {}
+    for r in search:
+        if r["round"] > 0 and r["new"]:
+            key = (r["kappa"], r["method"], r["round"])
+            new[key] = new.get(key, 0) + 1
+    assert new and max(k[2] for k in new) == settings["rounds"]
+    for (_, method, _), n in new.items():
+        assert n <= bound["chains"] * bound["per_chain_round"][method], (method, n)
+    refined = len(rows) - p.size["simulations"]
+    assert 0 < refined <= bound["simulations"]
+    assert len(done) - len(p.jobs) <= bound["jobs"]
+    assert bound["simulations"] <= 4 * refined, (bound["simulations"], refined)
+
+
 def test_ema_searches_like_heavy_ball_on_the_default_grid():
     """The EMA alphas the plan runs are step / (1 - beta) to 12 digits (study.ema_alpha), so one
     step's coordinate differs by ~1e-12 across betas; it is still one value of the axis, and

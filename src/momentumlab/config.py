@@ -15,7 +15,8 @@ would run the wrong study or fail later, with one line per problem naming the ke
 3. what a schema cannot say: distinct values after canonical formatting, labels that survive
    the CSV tables, a fixed start of the right length that is not the minimiser, 1-D quadratics
    (whose kappa would be ignored), logistic sizes, every job name full-matching its wildcard;
-4. the study's size (simulations, jobs, the largest job's memory) against ``limits``.
+4. the study's size (simulations, jobs, the largest job's memory) against ``limits``, the
+   refinement's points counted at their upper bound (:func:`study_size`).
 
 Numbers written ``1e-3`` are text to YAML 1.1 (what PyYAML and Snakemake read); they become
 numbers here, everywhere but the top-level ``title``.
@@ -41,6 +42,7 @@ from .errors import ConfigError
 from .methods import METHODS
 from .naming import LABEL_MAX, STUDY_ALLOWED, WILDCARDS, fmt, job_name_problem, study_problem
 from .objectives import OBJECTIVES, make_objective
+from .refine import max_points_per_round
 from .study import OBJECTIVE_OPTIONS, Plan, method_alphas, plan
 from .tables import parse
 
@@ -624,12 +626,51 @@ def _run_iteration_seconds(kind: str, dim: int, n_samples: int) -> float:
     return 40e-9 + per * dim
 
 
+REFINE_KEYS = ("rounds", "points", "centres")  # what bounds the refinement's size
+REFINE_RANGES = {"rounds": (0, 20), "points": (1, 5), "centres": (1, 10)}  # the schema's
+
+
+def refine_bound(config: dict) -> dict:
+    """The refinement's size, an upper bound (it runs far fewer): per (objective, kappa,
+    method) and round, each chain (one per cross-fitting fold that has seeds) proposes at most
+    :func:`momentumlab.refine.max_points_per_round` new points. Returns the bound's factors
+    (rounds, chains, points, centres; 0 rounds: refinement off) and per method its points per
+    chain and round."""
+    r = config.get("refine") or {}
+    rounds = int(r.get("rounds", 3)) if r.get("enabled", True) else 0
+    runs_per_point = 1 if isinstance(config["start"], list) else int(config["seeds"])
+    folds = int((config.get("stats") or {}).get("folds", 2))
+    points, centres = int(r.get("points", 2)), int(r.get("centres", 3))
+    per_chain = {}
+    for m in config["methods"]:
+        axes = [len(method_alphas(config, m))]
+        if METHODS[m].takes("beta"):
+            axes.append(len(config["betas"]))
+        per_chain[m] = max_points_per_round(points, centres, axes)
+    return {
+        "rounds": rounds, "chains": min(folds, runs_per_point), "points": points,
+        "centres": centres, "per_chain_round": per_chain,
+    }  # fmt: skip
+
+
+def _n_jobs(points: int, ppj) -> int:
+    """How many jobs ``points`` points make, cut by ``points_per_job`` (as ``study.shards``)."""
+    if not points:
+        return 0
+    return 1 if ppj == "all" else math.ceil(points / min(ppj, points))
+
+
 def study_size(config: dict) -> dict:
-    """Simulations, jobs, the largest job and a worst-case time, counted without planning."""
+    """Simulations, jobs, the largest job and a worst-case time, counted without planning: the
+    coarse grid's exactly (``simulations``, ``jobs``), the refinement's as an upper bound
+    (``refined``: ``simulations``, ``jobs`` and the bound's factors, :func:`refine_bound`), and
+    their sums (``total_simulations``, ``total_jobs``: what ``limits`` are checked against).
+    ``largest`` and ``worst_seconds`` count refined jobs too."""
     ppj = config["points_per_job"]
     runs_per_point = 1 if isinstance(config["start"], list) else config["seeds"]
-    sims = jobs = 0
-    largest = {"simulations": 0, "memory": 0.0}
+    bound = refine_bound(config)
+    sims = jobs = r_sims = r_jobs = 0
+    largest = {r: {"simulations": 0, "memory": 0.0} for r in (False, True)}  # refined?
     seconds = 0.0  # the worst case: every run to its budget
     for spec in config["objectives"].values():
         n_kappas = len(spec.get("kappas", config["kappas"]))
@@ -640,24 +681,59 @@ def study_size(config: dict) -> dict:
             points = len(method_alphas(config, m)) * (
                 len(config["betas"]) if METHODS[m].takes("beta") else 1
             )
-            per_job = points if ppj == "all" else min(ppj, points)
+            per_round = bound["chains"] * bound["per_chain_round"][m]  # new points, at most
+            refined = bound["rounds"] * per_round
             sims += n_kappas * points * runs_per_point
-            jobs += n_kappas * math.ceil(points / per_job)
-            runs = per_job * runs_per_point
-            mem = _job_memory(spec, runs, config["curve_points"], max_iter)
-            if mem > largest["memory"]:
-                largest = {"simulations": runs, "memory": mem}
-            seconds += n_kappas * points * runs_per_point * max_iter * cost
-    return {"simulations": sims, "jobs": jobs, "largest": largest, "worst_seconds": seconds}
+            r_sims += n_kappas * refined * runs_per_point
+            jobs += n_kappas * _n_jobs(points, ppj)
+            sizes = [(points, False)]  # a job's points: the coarse grid's, a refined round's
+            if bound["rounds"]:
+                r_jobs += n_kappas * bound["rounds"] * _n_jobs(per_round, ppj)
+                sizes.append((per_round, True))
+            for n, is_refined in sizes:
+                runs = (n if ppj == "all" else min(ppj, n)) * runs_per_point
+                mem = _job_memory(spec, runs, config["curve_points"], max_iter)
+                if mem > largest[is_refined]["memory"]:
+                    largest[is_refined] = {"simulations": runs, "memory": mem}
+            seconds += n_kappas * (points + refined) * runs_per_point * max_iter * cost
+    refined_larger = largest[True]["memory"] > largest[False]["memory"]
+    largest = {**largest[refined_larger], "refined": refined_larger}
+    return {
+        "simulations": sims, "jobs": jobs, "largest": largest, "worst_seconds": seconds,
+        "refined": {"simulations": r_sims, "jobs": r_jobs, **bound},
+        "total_simulations": sims + r_sims, "total_jobs": jobs + r_jobs,
+    }  # fmt: skip
+
+
+def _refined_text(size: dict) -> str:
+    """How the refinement's upper bound is made, in the config's keys."""
+    r = size["refined"]
+    per = sorted(set(r["per_chain_round"].values()))
+    per_text = f"{per[0]:,}" if len(per) == 1 else f"{per[0]:,} to {per[-1]:,}"
+    return (
+        f"refine.rounds {r['rounds']} x {r['chains']} chain(s) (stats.folds) x at most "
+        f"{per_text} new points per chain and round (refine.centres {r['centres']}, "
+        f"refine.points {r['points']}) per objective, kappa and method"
+    )
 
 
 def size_text(size: dict) -> str:
     big = size["largest"]
+    r = size.get("refined") or {}
+    which = "the largest job" + (" (a refined one, at most)" if big.get("refined") else "")
+    if r.get("rounds"):
+        counts = (
+            f"{size['simulations']:,} coarse simulations in {size['jobs']:,} jobs, then at most "
+            f"{r['simulations']:,} refined simulations in at most {r['jobs']:,} jobs (an upper "
+            f"bound: {_refined_text(size)}; the refinement usually runs far fewer): at most "
+            f"{size['total_simulations']:,} simulations in {size['total_jobs']:,} jobs"
+        )
+    else:
+        counts = f"{size['simulations']:,} simulations in {size['jobs']:,} jobs"
     return (
-        f"{size['simulations']:,} simulations in {size['jobs']:,} jobs; the largest job runs "
-        f"{big['simulations']:,} simulations in about {_bytes(big['memory'])}; at most about "
-        f"{_duration(size['worst_seconds'])} of one core if every run used its whole budget "
-        f"(most stop far sooner)"
+        f"{counts}; {which} runs {big['simulations']:,} simulations in about "
+        f"{_bytes(big['memory'])}; at most about {_duration(size['worst_seconds'])} of one core "
+        f"if every run used its whole budget (most stop far sooner)"
     )
 
 
@@ -677,26 +753,70 @@ def _bytes(n: float) -> str:
     return ""
 
 
+def _limit_values(size: dict) -> dict:
+    """What each limit is checked against: the coarse grid plus the refinement's bound."""
+    return {
+        "simulations": size["total_simulations"],
+        "jobs": size["total_jobs"],
+        "job_memory_gb": size["largest"]["memory"] / 1e9,
+    }
+
+
+def _refine_fits(config: dict, key: str, limits: dict) -> str:
+    """``refine.<key>``: its largest value (the others as they are) within ``key``'s limit."""
+    out = []
+    for name in REFINE_KEYS:
+        lo, hi = REFINE_RANGES[name]
+        now = int(config["refine"][name])
+        fits = [
+            v for v in range(lo, now)
+            if _limit_values(study_size({**config, "refine": {**config["refine"], name: v}}))[key]
+            <= limits[key]
+        ]  # fmt: skip
+        out.append(f"refine.{name} <= {max(fits)}" if fits else f"no refine.{name} in [{lo}, {hi}]")
+    return "; ".join(out)
+
+
 def _limit_problems(config: dict, size: dict) -> Iterable[str]:
     limits = config["limits"]
+    values = _limit_values(size)
     found = {
-        "simulations": (size["simulations"], "simulations", "fewer seeds, alphas, betas or kappas"),
-        "jobs": (size["jobs"], "simulation jobs", "a larger points_per_job"),
+        "simulations": ("simulations", "fewer seeds, alphas, betas or kappas"),
+        "jobs": ("simulation jobs", "a larger points_per_job"),
         "job_memory_gb": (
-            size["largest"]["memory"] / 1e9,
             "GB of memory for its largest job",
             "smaller jobs (points_per_job), a smaller dim",
         ),
     }
+    refined = size["refined"]["rounds"] > 0
     for key in LIMIT_KEYS:
-        value, what, smaller = found[key]
-        if value > limits[key]:
-            shown = f"{value:,}" if isinstance(value, int) else f"{value:,.3g}"
-            yield (
-                f"limits.{key}: the study needs {shown} {what}, more than the limit "
-                f"{limits[key]:,} (the plan: {size_text(size)}); allowed: a smaller study "
-                f"({smaller}), or a larger limits.{key} if you mean it"
+        what, smaller = found[key]
+        value = values[key]
+        if value <= limits[key]:
+            continue
+        shown = f"{value:,}" if isinstance(value, int) else f"{value:,.3g}"
+        coarse = {"simulations": size["simulations"], "jobs": size["jobs"]}.get(key)
+        if refined and coarse is not None:
+            need = (
+                f"{coarse:,} coarse {what} plus at most {size['refined'][key]:,} refined ones "
+                f"(an upper bound), {shown} in all"
             )
+        elif key == "job_memory_gb" and size["largest"].get("refined"):
+            need = f"{shown} {what} (a refined job, at the refinement's upper bound)"
+        else:
+            need = f"{shown} {what}"
+        allowed = f"a smaller study ({smaller})"
+        if refined and (coarse is None or coarse <= limits[key]):
+            allowed = (
+                f"a smaller refinement ({_refine_fits(config, key, limits)}: each keeps it "
+                f"within the limit, the other keys as they are; or refine.enabled: false), "
+                f"{allowed}"
+            )
+        yield (
+            f"limits.{key}: the study needs {need}, more than the limit {limits[key]:,} (the "
+            f"plan: {size_text(size)}); allowed: {allowed}, or a larger limits.{key} if you "
+            f"mean it"
+        )
 
 
 def _gd_budget_warnings(config: dict) -> list[str]:
@@ -794,6 +914,7 @@ __all__ = [
     "label_problem",
     "load_file",
     "load_study",
+    "refine_bound",
     "size_text",
     "study_size",
 ]

@@ -332,6 +332,23 @@ def propose(geo: Geometry, searched: list[tuple[float, float]], best: tuple[floa
     return sorted(out.values())
 
 
+def max_points_per_round(points: int, centres: int, axis_values: Iterable[int]) -> int:
+    """An upper bound on the new points one chain proposes in one round (:func:`propose`
+    around each of its ``centres`` best points, ``points`` = ``refine.points``).
+
+    ``axis_values``: per search axis of the method (log alpha, and log(1 - beta) when it
+    takes a beta), how many distinct values the coarse grid has on it. Around a centre,
+    :func:`side` adds at most ``points`` values on a side with a searched value beyond the
+    centre and ``points + 1`` on an edge; both sides are edges only on an axis with a single
+    searched value (the coarse grid's values are always searched). So an axis holds at most
+    2 points + 2 values (2 points + 3 with one coarse value), the centre's among them, and a
+    centre's product of axes, less the centre itself (searched), bounds its new points."""
+    per_centre = 1
+    for n in axis_values:
+        per_centre *= 2 * points + (3 if int(n) == 1 else 2)
+    return centres * (per_centre - 1)
+
+
 def edge_of(geo: Geometry, searched: list[tuple[float, float]], best: tuple[float, float]):
     """(edge, reason): is ``best`` on an edge of what was searched, and what stopped the search
     there: :data:`STABILITY`, :data:`BETA_ZERO`, :data:`EXTEND`, else :data:`ENDED` (the rounds
@@ -614,6 +631,7 @@ __all__ = [
     "coarse_search",
     "describe",
     "edge_of",
+    "max_points_per_round",
     "normalise_search",
     "propose",
     "refine_round",

@@ -77,8 +77,30 @@ def manifest(
         "config_files": [_relative(f) for f in config_files],
         "git": provenance.git_info(None)["text"],
         "tables": tables,
+        "size": planned_size(config, tables_dir),
         "report": sha256(report_html) if report_html and Path(report_html).is_file() else None,
         "config": config,
+    }
+
+
+def planned_size(config: dict, tables_dir) -> dict:
+    """The plan's size beside what ran: the coarse grid's simulations and jobs, the
+    refinement's upper bound (``*_at_most``, :func:`momentumlab.config.study_size`) and the
+    simulations the study ran (the rows of its ``simulations.csv``, None when absent)."""
+    from .config import study_size
+
+    size = study_size(config)
+    path = Path(tables_dir) / "simulations.csv"
+    ran = None
+    if path.is_file():
+        with open(path, "rb") as fh:
+            ran = sum(1 for _ in fh) - 1
+    return {
+        "coarse_simulations": size["simulations"],
+        "coarse_jobs": size["jobs"],
+        "refined_simulations_at_most": size["refined"]["simulations"],
+        "refined_jobs_at_most": size["refined"]["jobs"],
+        "simulations": ran,
     }
 
 
