@@ -8,7 +8,10 @@
 # 2. runs the quick preset locally, through SLURM and locally again, each in its own copy of the
 #    workflow (no shared results/), prints the SLURM job ids (sacct), the wall times and the
 #    ratio of the SLURM run's to the mean local one (goal: at most 4x)
-# 3. compares every table under results/quick/tables with the local run's, byte for byte
+# 3. compares every table under results/quick/tables (and tables/<objective>/) with the local
+#    run's, byte for byte
+# CLUSTER_CHECK_PRESET=path/to/config.yaml runs another config instead of the quick preset (e.g.
+# one with refinement on: its checkpoints run locally, its refined jobs through SLURM).
 # 4. fault: a third copy runs with --slurm-status-command squeue; one simulation job is cancelled
 #    (scancel) while it runs; the run must notice, retry it, finish, and give the same tables
 # 5. (CLUSTER_CHECK_SACCT_FAULT=1, about 6 minutes more) a fifth copy, default sacct status: a
@@ -22,8 +25,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/momentumlab-cluster-check.XXXXXX)
-PRESET=config/presets/quick.yaml
-TABLES=results/quick/tables  # the preset's study folder (its study: key) holds its tables
+PRESET=${CLUSTER_CHECK_PRESET:-config/presets/quick.yaml}  # e.g. a refined config of your own
+STUDY=$(cd "$ROOT" && sed -n 's/^study: *\([A-Za-z0-9_.-]*\).*/\1/p' "$PRESET" | head -n 1)
+TABLES=results/${STUDY:-quick}/tables  # the preset's study folder (its study: key) holds its tables
 T0=$(date +%s)
 PIDS=()
 SUMMARY=()
@@ -103,20 +107,22 @@ show_jobs() {
     awk -F'|' '{ printf "  %-6s %-58s %-15s %-9s %4s %6s\n", $1, $2, $3, $4, $5, $6 }'
 }
 
-# compare A B: every table under $TABLES, byte for byte (same set of files too)
+# compare A B: every table under $TABLES (the study-wide ones and each objective's, in
+# tables/<objective>/), byte for byte (same set of files too)
 compare() {
   local a=$1/$TABLES b=$2/$TABLES label=$3 f n=0
   [ -d "$a" ] && [ -d "$b" ] || fail "$label: $TABLES missing"
-  [ "$(cd "$a" && ls)" = "$(cd "$b" && ls)" ] || fail "$label: different sets of tables"
-  for f in "$a"/*; do
-    if cmp -s "$f" "$b/${f##*/}"; then
-      echo "  identical  $TABLES/${f##*/}  $(wc -c <"$f") bytes  sha256 $(sha256sum <"$f" | cut -c1-16)"
+  [ "$(cd "$a" && find . -type f | sort)" = "$(cd "$b" && find . -type f | sort)" ] ||
+    fail "$label: different sets of tables"
+  while read -r f; do
+    if cmp -s "$a/$f" "$b/$f"; then
+      echo "  identical  $TABLES/$f  $(wc -c <"$a/$f") bytes  sha256 $(sha256sum <"$a/$f" | cut -c1-16)"
       n=$((n + 1))
     else
-      cmp "$f" "$b/${f##*/}" || true
-      fail "$label: $TABLES/${f##*/} differs"
+      cmp "$a/$f" "$b/$f" || true
+      fail "$label: $TABLES/$f differs"
     fi
-  done
+  done < <(cd "$a" && find . -type f | sed 's|^\./||' | sort)
   [ "$n" -gt 0 ] || fail "$label: no tables"
   note "$label: all $n tables under $TABLES byte-identical to the local run"
 }
